@@ -1,0 +1,43 @@
+# ler-node: `make demo` and `make test` set everything up on a fresh machine, then do their job.
+PYTHON ?= python3.13
+VENV := .venv
+BIN := $(VENV)/bin
+NPM_DIR := ledger_config
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := $(NPM_DIR)/node_modules/.installed
+
+.PHONY: deps demo test lint contracts bench clean
+
+deps: $(PY_STAMP) $(NPM_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.13 (pyenv install 3.13.0)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	npm ci --prefix $(NPM_DIR) --no-audit --no-fund
+	@touch $@
+
+demo: deps
+	$(BIN)/ler-node ledger up
+
+test: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+contracts: $(NPM_STAMP)
+	node $(NPM_DIR)/compile.mjs
+
+bench: deps
+	$(BIN)/python -m bench.ledger
+
+clean:
+	rm -rf $(VENV) $(NPM_DIR)/node_modules .ler .pytest_cache

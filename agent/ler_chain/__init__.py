@@ -1,0 +1,71 @@
+"""Async client for a state LER network's ledger contracts (any EVM JSON-RPC endpoint).
+
+It knows nothing of ACA-Py: the ACA-Py plugin, the ``ler-node`` CLI, the benchmarks and a state's
+operators all use it the same way.
+"""
+
+from .client import LedgerClient, connect
+from .deploy import deploy_network
+from .descriptor import ContractAddresses, NetworkDescriptor
+from .errors import (
+    LedgerConfigError,
+    LedgerConflictError,
+    LedgerError,
+    LedgerInputError,
+    LedgerIntegrityError,
+    LedgerInvalidError,
+    LedgerNotFoundError,
+    LedgerPermissionError,
+    LedgerRevertError,
+    LedgerTimeoutError,
+    LedgerUnavailableError,
+)
+from .identifiers import CredDefId, LerDid, RevRegDefId, SchemaId, parse_anoncreds_id
+from .models import (
+    Accreditation,
+    AccreditationStatus,
+    AnchoredObject,
+    DidRecord,
+    RevocationRegistryRecord,
+    StatusList,
+    TrusteeProposal,
+    WriteResult,
+)
+from .signing import LocalSigner, Signer
+from .writes import SignedWrite, Write
+
+__all__ = [
+    "Accreditation",
+    "AccreditationStatus",
+    "AnchoredObject",
+    "ContractAddresses",
+    "CredDefId",
+    "DidRecord",
+    "LedgerClient",
+    "LedgerConfigError",
+    "LedgerConflictError",
+    "LedgerError",
+    "LedgerInputError",
+    "LedgerIntegrityError",
+    "LedgerInvalidError",
+    "LedgerNotFoundError",
+    "LedgerPermissionError",
+    "LedgerRevertError",
+    "LedgerTimeoutError",
+    "LedgerUnavailableError",
+    "LerDid",
+    "LocalSigner",
+    "NetworkDescriptor",
+    "RevRegDefId",
+    "RevocationRegistryRecord",
+    "SchemaId",
+    "SignedWrite",
+    "Signer",
+    "StatusList",
+    "TrusteeProposal",
+    "Write",
+    "WriteResult",
+    "connect",
+    "deploy_network",
+    "parse_anoncreds_id",
+]

@@ -1,0 +1,227 @@
+"""The AnonCreds registry: schemas, credential definitions, revocation registries and lists."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from web3.contract import AsyncContract
+
+from ..errors import LedgerInputError, LedgerNotFoundError
+from ..identifiers import CredDefId, LerDid, RevRegDefId, SchemaId, check_name
+from ..models import AnchoredObject, RevocationRegistryRecord, StatusList
+from ..status_list import StatusListHistory, pack_indices
+from ..writes import Write
+from .base import RegistryClient, verified_payload
+
+MAX_PAYLOAD_LENGTH = 65_536
+
+
+def _nonce_key(key: bytes) -> int:
+    """A keyed-nonce sequence per object (192 bits of its key)."""
+    return int.from_bytes(key[:24])
+
+
+def _payload(payload: bytes, what: str) -> bytes:
+    if len(payload) > MAX_PAYLOAD_LENGTH:
+        raise LedgerInputError(f"{what} is {len(payload)} bytes; at most {MAX_PAYLOAD_LENGTH} fit")
+    return payload
+
+
+class AnonCredsRegistryClient(RegistryClient):
+    """Typed access to ``AnonCredsRegistry``."""
+
+    def __init__(self, contract: AsyncContract, network: str, rpc_url: str) -> None:
+        super().__init__(contract, network, rpc_url)
+        self._histories: dict[bytes, StatusListHistory] = {}
+        self._history_locks: dict[bytes, asyncio.Lock] = {}
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def register_schema(self, schema_id: SchemaId, payload: bytes) -> Write:
+        """Register a schema whose JSON is ``payload``."""
+        check_name(schema_id.name, "schema name")
+        check_name(schema_id.version, "schema version")
+        return Write(
+            "anoncreds",
+            "registerSchema",
+            {
+                "issuer": schema_id.issuer.id_bytes,
+                "name": schema_id.name,
+                "version": schema_id.version,
+                "payload": _payload(payload, "the schema"),
+            },
+            f"register schema {schema_id}",
+            nonce_key=_nonce_key(schema_id.key),
+        )
+
+    def register_credential_definition(
+        self, cred_def_id: CredDefId, schema_id: SchemaId, payload: bytes
+    ) -> Write:
+        """Register a credential definition (``cred_def_id`` carries the schema's seqNo)."""
+        check_name(cred_def_id.tag, "credential definition tag")
+        return Write(
+            "anoncreds",
+            "registerCredentialDefinition",
+            {
+                "issuer": cred_def_id.issuer.id_bytes,
+                "schemaKey": schema_id.key,
+                "tag": cred_def_id.tag,
+                "payload": _payload(payload, "the credential definition"),
+            },
+            f"register credential definition {cred_def_id}",
+            nonce_key=_nonce_key(cred_def_id.key),
+        )
+
+    def register_revocation_registry_definition(
+        self, rev_reg_id: RevRegDefId, max_cred_num: int, payload: bytes
+    ) -> Write:
+        """Register a revocation registry definition for ``max_cred_num`` credentials."""
+        check_name(rev_reg_id.tag, "revocation registry tag")
+        return Write(
+            "anoncreds",
+            "registerRevocationRegistryDefinition",
+            {
+                "issuer": rev_reg_id.issuer.id_bytes,
+                "credDefKey": rev_reg_id.cred_def_id.key,
+                "tag": rev_reg_id.tag,
+                "maxCredNum": max_cred_num,
+                "payload": _payload(payload, "the revocation registry definition"),
+            },
+            f"register revocation registry {rev_reg_id}",
+            nonce_key=_nonce_key(rev_reg_id.key),
+        )
+
+    def register_status_list(
+        self, rev_reg_id: RevRegDefId, accumulator: str, revoked: Iterable[int]
+    ) -> Write:
+        """Write a registry's first status list (``revoked``: indices set to 1)."""
+        return Write(
+            "anoncreds",
+            "registerRevocationStatusList",
+            {
+                "revRegKey": rev_reg_id.key,
+                "accumulator": accumulator.encode(),
+                "changed": pack_indices(revoked),
+            },
+            f"publish the first status list of {rev_reg_id}",
+            nonce_key=_nonce_key(rev_reg_id.key),
+        )
+
+    def update_status_list(
+        self,
+        rev_reg_id: RevRegDefId,
+        previous_entries: int,
+        accumulator: str,
+        changed: Iterable[int],
+    ) -> Write:
+        """Append a status list entry flipping ``changed`` after entry ``previous_entries``."""
+        changed = list(changed)
+        return Write(
+            "anoncreds",
+            "updateRevocationStatusList",
+            {
+                "revRegKey": rev_reg_id.key,
+                "previousEntries": previous_entries,
+                "accumulator": accumulator.encode(),
+                "changed": pack_indices(changed),
+            },
+            f"update the status list of {rev_reg_id} ({len(changed)} changed)",
+            nonce_key=_nonce_key(rev_reg_id.key),
+        )
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    async def schema(self, schema_id: SchemaId) -> AnchoredObject:
+        """A schema with its verified JSON payload."""
+        anchor = await self._call(self._contract.functions.schema(schema_id.key))
+        event = await self._event_in_block("SchemaRegistered", anchor[1], {"key": schema_id.key})
+        return self._anchored(schema_id.key, anchor, event["payload"], str(schema_id))
+
+    async def credential_definition(self, cred_def_id: CredDefId) -> AnchoredObject:
+        """A credential definition with its verified JSON payload."""
+        key = cred_def_id.key
+        anchor = await self._call(self._contract.functions.credentialDefinition(key))
+        event = await self._event_in_block(
+            "CredentialDefinitionRegistered", anchor[1], {"key": key}
+        )
+        return self._anchored(key, anchor, event["payload"], str(cred_def_id))
+
+    async def revocation_registry_definition(
+        self, rev_reg_id: RevRegDefId
+    ) -> RevocationRegistryRecord:
+        """A revocation registry definition with its verified JSON payload and size."""
+        key = rev_reg_id.key
+        anchor, max_cred_num = await self._call(
+            self._contract.functions.revocationRegistryDefinition(key)
+        )
+        event = await self._event_in_block(
+            "RevocationRegistryDefinitionRegistered", anchor[1], {"key": key}
+        )
+        base = self._anchored(key, anchor, event["payload"], str(rev_reg_id))
+        return RevocationRegistryRecord(**vars(base), max_cred_num=max_cred_num)
+
+    async def status_list(self, rev_reg_id: RevRegDefId, at: int | None = None) -> StatusList:
+        """The status list as of time ``at`` (default: now), rebuilt from verified entries."""
+        key = rev_reg_id.key
+        functions = self._contract.functions
+        if at is None:
+            state = await self._call(functions.revocationStatusListLatest(key))
+        else:
+            state = await self._call(functions.revocationStatusListAt(key, at))
+        entries, timestamp, block_number, head = state
+        if entries == 0:
+            when = "yet" if at is None else f"at time {at}"
+            raise LedgerNotFoundError(
+                message=f"{rev_reg_id} has no status list {when}", error_name="StatusListNotFound"
+            )
+        history = await self._history(rev_reg_id, entries, block_number, head)
+        revoked, accumulator = history.state(entries)
+        return StatusList(
+            rev_reg_key=key,
+            entries=entries,
+            timestamp=timestamp,
+            block_number=block_number,
+            accumulator=accumulator.decode(),
+            revoked=revoked,
+        )
+
+    async def _history(
+        self, rev_reg_id: RevRegDefId, entries: int, block: int, head: bytes
+    ) -> StatusListHistory:
+        """The registry's verified entries, fetching those not seen yet (one log query)."""
+        key = rev_reg_id.key
+        lock = self._history_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            history = self._histories.get(key)
+            if history is None:
+                registry = await self.revocation_registry_definition(rev_reg_id)
+                history = StatusListHistory(registry.max_cred_num)
+                history.last_block = registry.block_number
+                self._histories[key] = history
+            if history.entries < entries:
+                events = await self._events_in_range(
+                    "RevocationStatusListEntry", history.last_block, block, {"revRegKey": key}
+                )
+                for event in events:
+                    if history.entries < event["entry"] <= entries:
+                        history.extend(
+                            event["entry"],
+                            event["accumulator"],
+                            event["changed"],
+                            event["head"],
+                            event["blockNumber"],
+                        )
+            history.check(entries, head)
+            return history
+
+    def _anchored(self, key: bytes, anchor: tuple, payload: bytes, what: str) -> AnchoredObject:
+        issuer, block_number, timestamp, seq_no, payload_hash = anchor
+        return AnchoredObject(
+            key=key,
+            issuer=LerDid.from_id(self._network, issuer),
+            block_number=block_number,
+            timestamp=timestamp,
+            seq_no=seq_no,
+            payload=verified_payload(payload, payload_hash, what),
+        )

@@ -1,0 +1,210 @@
+"""``ler-node ledger``: the embedded ledger, deployment on an existing chain, roles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ler_chain import LedgerClient, NetworkDescriptor, deploy_network
+
+from ..console import console, step
+from ..ledger.anvil import DEFAULT_PORT
+from ..ledger.keys import load_key, load_or_create_key
+from ..ledger.local import LedgerHome, ledger_down, ledger_status, ledger_up
+from ..paths import default_data_dir
+from . import run_async
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=default_data_dir,
+    show_default=".ler (or $LER_DATA_DIR)",
+    help="Where ler-node keeps ledger state, keys and logs.",
+)
+
+
+@click.group()
+def ledger() -> None:
+    """The state ledger: embedded anvil for development, deployment on Besu, roles."""
+
+
+@ledger.command()
+@data_dir_option
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="JSON-RPC port.")
+@run_async
+async def up(data_dir: Path, port: int) -> None:
+    """Start the embedded ledger (anvil), deploy the contracts once, write the descriptor."""
+    result = await ledger_up(data_dir, port, progress=step)
+    d = result.descriptor
+    console.print(
+        f"[green]ledger up[/green] at {d.rpc_url} (chain {d.chain_id}, network {d.network})"
+    )
+    console.print(f"first trustee: {result.trustee}")
+    console.print(f"network descriptor: {result.descriptor_file}")
+
+
+@ledger.command()
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@run_async
+async def status(data_dir: Path, as_json: bool) -> None:
+    """Show whether the embedded ledger runs, its height and its contracts."""
+    info = await ledger_status(data_dir)
+    if as_json:
+        console.print_json(json.dumps(info))
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in info.items():
+        table.add_row(f"[bold]{key}[/bold]", str(value))
+    console.print(table)
+    if not info["running"]:
+        console.print("the ledger is not running; start it with `ler-node ledger up`")
+
+
+@ledger.command()
+@data_dir_option
+def down(data_dir: Path) -> None:
+    """Stop the embedded ledger; its state stays in the data directory."""
+    if ledger_down(data_dir):
+        console.print("ledger stopped; state kept (start it again with `ler-node ledger up`)")
+    else:
+        console.print("the ledger was not running")
+
+
+@ledger.command()
+@click.option("--rpc-url", required=True, help="JSON-RPC URL of the chain (e.g. a Besu node).")
+@click.option("--network", "network", required=True, help="Network name in did:ler:<network>:...")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Keystore of the first trustee (created if missing).",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keystore password file (else $LER_KEY_PASSWORD).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("network.json"),
+    show_default=True,
+    help="Where to write the network descriptor.",
+)
+@click.option("--gas-price", type=int, default=0, show_default=True, help="Gas price in wei.")
+@run_async
+async def deploy(
+    rpc_url: str,
+    network: str,
+    key_file: Path,
+    password_file: Path | None,
+    out: Path,
+    gas_price: int,
+) -> None:
+    """Deploy the contracts on an existing chain and bootstrap the first trustee."""
+    trustee, created = load_or_create_key(key_file, password_file)
+    if created:
+        step(f"created trustee key {trustee.address} in {key_file}")
+    step(f"deploying to {rpc_url} as {trustee.address}")
+    descriptor = await deploy_network(rpc_url, network, trustee, gas_price=gas_price, progress=step)
+    descriptor.save(out)
+    console.print(f"[green]deployed[/green]; network descriptor: {out}")
+
+
+def _descriptor_and_key(
+    data_dir: Path, descriptor: Path | None, key_file: Path | None, password_file: Path | None
+) -> tuple[NetworkDescriptor, object]:
+    home = LedgerHome.in_data_dir(data_dir)
+    network = NetworkDescriptor.load(descriptor or home.descriptor_file)
+    signer = (
+        load_key(key_file, password_file)
+        if key_file
+        else load_key(home.key_file, home.password_file)
+    )
+    return network, signer
+
+
+governance_options = [
+    data_dir_option,
+    click.option(
+        "--descriptor",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Network descriptor (default: the embedded ledger's).",
+    ),
+    click.option(
+        "--key-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Keystore of the trustee acting (default: the embedded ledger's first trustee).",
+    ),
+    click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path)),
+]
+
+
+def with_governance_options(func):
+    """Add --data-dir, --descriptor, --key-file and --password-file."""
+    for option in reversed(governance_options):
+        func = option(func)
+    return func
+
+
+@ledger.group()
+def role() -> None:
+    """Grant, revoke and list STEWARD and ENDORSER roles (as a trustee)."""
+
+
+@role.command("grant")
+@click.argument("role_name", metavar="ROLE", type=click.Choice(["STEWARD", "ENDORSER"]))
+@click.argument("account")
+@with_governance_options
+@run_async
+async def role_grant(
+    role_name: str,
+    account: str,
+    data_dir: Path,
+    descriptor: Path | None,
+    key_file: Path | None,
+    password_file: Path | None,
+) -> None:
+    """Grant ROLE to the EVM ACCOUNT."""
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    async with LedgerClient(network, signer) as client:
+        result = await client.send(client.roles.grant(role_name, account))
+    console.print(f"granted {role_name} to {account} (tx {result.tx_hash})")
+
+
+@role.command("revoke")
+@click.argument("role_name", metavar="ROLE", type=click.Choice(["STEWARD", "ENDORSER"]))
+@click.argument("account")
+@with_governance_options
+@run_async
+async def role_revoke(
+    role_name: str,
+    account: str,
+    data_dir: Path,
+    descriptor: Path | None,
+    key_file: Path | None,
+    password_file: Path | None,
+) -> None:
+    """Revoke ROLE from the EVM ACCOUNT."""
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    async with LedgerClient(network, signer) as client:
+        result = await client.send(client.roles.revoke(role_name, account))
+    console.print(f"revoked {role_name} from {account} (tx {result.tx_hash})")
+
+
+@role.command("list")
+@data_dir_option
+@click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
+@run_async
+async def role_list(data_dir: Path, descriptor: Path | None) -> None:
+    """List the accounts holding each role."""
+    network = NetworkDescriptor.load(descriptor or LedgerHome.in_data_dir(data_dir).descriptor_file)
+    table = Table("role", "accounts")
+    async with LedgerClient(network) as client:
+        for name in ("TRUSTEE", "STEWARD", "ENDORSER"):
+            table.add_row(name, "\n".join(await client.roles.members(name)) or "-")
+    console.print(table)

@@ -1,0 +1,30 @@
+"""Terminal output for the CLI: progress lines, tables, errors with what to do next."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def step(message: str) -> None:
+    """One progress line."""
+    console.print(f"[dim]•[/dim] {message}")
+
+
+def fail(message: str, hint: str = "", log: str | None = None) -> None:
+    """Print an error with its log and next step, then exit 1."""
+    err_console.print(f"[bold red]error:[/bold red] {message}")
+    if log:
+        err_console.print(f"[dim]log:[/dim] {log}")
+    if hint:
+        err_console.print(f"[bold]next:[/bold] {hint}")
+    sys.exit(1)
+
+
+def mask(secret: str) -> str:
+    """Show a secret's first characters only."""
+    return secret[:4] + "…" if len(secret) > 4 else "…"

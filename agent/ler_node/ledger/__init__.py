@@ -1,0 +1,1 @@
+"""The embedded development ledger (anvil) and ledger bootstrap commands."""

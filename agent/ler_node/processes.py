@@ -1,0 +1,138 @@
+"""Starting and stopping the background processes ler-node runs (by PID file)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PortInUseError, ProcessStartError
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on ``host:port`` now (connections in TIME_WAIT allowed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def require_free_port(port: int, what: str, hint: str) -> None:
+    """Raise :class:`PortInUseError` if ``port`` is taken."""
+    if not port_is_free(port):
+        raise PortInUseError(f"port {port} on 127.0.0.1, needed by {what}, is in use", hint=hint)
+
+
+def free_port() -> int:
+    """A port the OS considers free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log file, for error messages."""
+    try:
+        return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@dataclass(frozen=True)
+class ProcessFiles:
+    """Where one background process keeps its PID and log."""
+
+    name: str
+    pid_file: Path
+    log_file: Path
+
+    def pid(self) -> int | None:
+        """PID of the running process, or None (a stale PID file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if not _alive(pid):
+            self.pid_file.unlink(missing_ok=True)
+            return None
+        return pid
+
+    def start(
+        self, command: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> int:
+        """Start ``command`` in its own session, output appended to the log; returns its PID."""
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as log:
+            log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {self.name}\n".encode())
+            log.flush()
+            try:
+                process = subprocess.Popen(
+                    list(command),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    env={**os.environ, **(env or {})},
+                    cwd=cwd,
+                )
+            except OSError as exc:
+                raise ProcessStartError(
+                    f"could not start {self.name}: {exc}", hint="check the installation (make deps)"
+                ) from exc
+        self.pid_file.write_text(f"{process.pid}\n")
+        return process.pid
+
+    def exited_early(self) -> ProcessStartError | None:
+        """An error if the process is gone, with the end of its log."""
+        if self.pid() is not None:
+            return None
+        tail = log_tail(self.log_file)
+        return ProcessStartError(
+            f"{self.name} exited while starting:\n{tail}",
+            hint=f"read {self.log_file} for the cause",
+            log=str(self.log_file),
+        )
+
+    def stop(self, timeout: float = 15.0) -> bool:
+        """Stop the process gracefully (SIGTERM, then SIGKILL); False if it was not running."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                break
+            time.sleep(0.05)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return True
