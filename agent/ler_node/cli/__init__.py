@@ -39,8 +39,10 @@ def main() -> None:
 
 
 def _register() -> None:
+    from .genesis import genesis
     from .ledger import ledger
 
+    ledger.add_command(genesis)
     main.add_command(ledger)
 
 

