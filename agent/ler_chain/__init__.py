@@ -20,7 +20,7 @@ from .errors import (
     LedgerTimeoutError,
     LedgerUnavailableError,
 )
-from .identifiers import CredDefId, LerDid, RevRegDefId, SchemaId, parse_anoncreds_id
+from .identifiers import DID_PATTERN, CredDefId, LerDid, RevRegDefId, SchemaId, parse_anoncreds_id
 from .models import (
     Accreditation,
     AccreditationStatus,
@@ -35,6 +35,7 @@ from .signing import LocalSigner, Signer
 from .writes import SignedWrite, Write
 
 __all__ = [
+    "DID_PATTERN",
     "Accreditation",
     "AccreditationStatus",
     "AnchoredObject",

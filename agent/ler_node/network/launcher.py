@@ -1,0 +1,379 @@
+"""``ler-node network up|status|down``: start, bootstrap, inspect and stop a whole network.
+
+The launcher only starts processes and talks to their admin APIs (and, as the first trustee, to
+the ledger for the state agent's roles); it never imports the ACA-Py plugin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from ler_chain import LedgerClient, LedgerError, NetworkDescriptor
+
+from ..errors import LerNodeError, ProcessStartError
+from ..ledger.local import LedgerHome, ledger_down, ledger_up
+from ..processes import ProcessFiles, log_tail, require_free_port
+from .admin import AdminClient, AdminError
+from .agents import AgentHome
+from .spec import NetworkSpec
+
+Progress = Callable[[str], None]
+STATE_FILE = "network.json"
+AGENT_START_TIMEOUT = 120.0
+
+
+@dataclass
+class AgentInfo:
+    """What a person needs to reach one agent."""
+
+    id: str
+    name: str
+    role: str
+    did: str | None
+    admin_url: str
+    openapi_url: str
+    endpoint: str
+    log: str
+    api_key_file: str
+
+
+@dataclass
+class NetworkInfo:
+    """The running network, as written to ``<data dir>/network.json``."""
+
+    network: str
+    rpc_url: str
+    descriptor: str
+    tails_url: str
+    agents: list[AgentInfo] = field(default_factory=list)
+    connections: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def agent(self, agent_id: str) -> AgentInfo:
+        """One agent by id."""
+        for agent in self.agents:
+            if agent.id == agent_id:
+                return agent
+        raise KeyError(agent_id)
+
+    def save(self, data_dir: Path) -> Path:
+        """Write it as JSON in the data directory."""
+        path = data_dir / STATE_FILE
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n", "utf-8")
+        return path
+
+    @classmethod
+    def load(cls, data_dir: Path) -> NetworkInfo:
+        """Read ``network.json``."""
+        path = data_dir / STATE_FILE
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise LerNodeError(
+                f"no network in {data_dir}", hint="start one with `ler-node network up`"
+            ) from None
+        raw["agents"] = [AgentInfo(**a) for a in raw.get("agents", [])]
+        return cls(**raw)
+
+
+def tails_process(data_dir: Path) -> ProcessFiles:
+    """PID and log of the tails server."""
+    root = data_dir / "tails"
+    return ProcessFiles("tails server", root / "tails.pid", root / "tails.log")
+
+
+async def _http_ok(url: str) -> bool:
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+            async with session.get(url) as response:
+                return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
+
+
+async def start_tails(spec: NetworkSpec, data_dir: Path, progress: Progress) -> None:
+    """Start the tails server unless it runs; wait for /health."""
+    files = tails_process(data_dir)
+    if files.pid() is not None and await _http_ok(spec.tails.url + "/health"):
+        progress(f"tails server already running at {spec.tails.url}")
+        return
+    require_free_port(spec.tails.port, "the tails server", "stop what uses it or change tails.url")
+    progress(f"starting the tails server at {spec.tails.url}")
+    files.start(
+        [
+            sys.executable,
+            "-m",
+            "ler_tails",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(spec.tails.port),
+            "--storage",
+            str(data_dir / "tails" / "files"),
+        ]  # fmt: skip
+    )
+    await _wait(lambda: _http_ok(spec.tails.url + "/health"), files, 30.0, "the tails server")
+
+
+async def _wait(check: Callable[[], Any], files: ProcessFiles, timeout: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await check():
+            return
+        if (error := files.exited_early()) is not None:
+            raise error
+        await asyncio.sleep(0.25)
+    raise ProcessStartError(
+        f"{what} did not become healthy within {timeout:.0f} s:\n{log_tail(files.log_file)}",
+        hint=f"read {files.log_file}; then `ler-node network down` and try again",
+        log=str(files.log_file),
+    )
+
+
+async def start_agent(
+    spec: NetworkSpec, home: AgentHome, descriptor: Path, progress: Progress
+) -> None:
+    """Start one agent unless it runs; wait until it is ready."""
+    home.write_plugin_config(descriptor)
+    files = home.process
+    async with home.admin(timeout=5) as admin:
+        if files.pid() is not None and await admin.ready():
+            progress(f"agent {home.spec.id} already running")
+            return
+        for port, what in (
+            (home.spec.inbound_port, "DIDComm"),
+            (home.spec.admin_port, "admin API"),
+        ):
+            require_free_port(
+                port,
+                f"agent {home.spec.id} ({what})",
+                "stop what uses it or change the network file",
+            )
+        progress(f"starting agent {home.spec.id} ({home.spec.role})")
+        files.start(home.command(spec), env=home.environment(), cwd=home.root)
+        await _wait(admin.ready, files, AGENT_START_TIMEOUT, f"agent {home.spec.id}")
+
+
+async def _grant_state_roles(
+    descriptor: NetworkDescriptor, trustee: Any, account: str, progress: Progress
+) -> None:
+    """Make the state agent's ledger account an ENDORSER and a TRUSTEE."""
+    async with LedgerClient(descriptor, trustee) as ledger:
+        if not await ledger.roles.has_role("ENDORSER", account):
+            await ledger.send(ledger.roles.grant("ENDORSER", account))
+            progress(f"granted ENDORSER to the state agent's account {account}")
+        if not await ledger.roles.has_role("TRUSTEE", account):
+            members = await ledger.roles.members("TRUSTEE")
+            if trustee.address not in members:
+                raise LerNodeError("the first trustee key is no longer a trustee")
+            await ledger.send(ledger.roles.propose_trustee_change(account, True))
+            if await ledger.roles.has_role("TRUSTEE", account):
+                progress("made the state agent a TRUSTEE")
+            else:
+                progress("proposed the state agent as TRUSTEE; other trustees must approve it")
+
+
+async def public_did(admin: AdminClient) -> str | None:
+    """The agent's public DID, if any."""
+    result = (await admin.get("/wallet/did/public")).get("result")
+    return result["did"] if result else None
+
+
+async def ensure_public_did(admin: AdminClient, progress: Progress) -> str:
+    """Anchor a did:ler DID and make it public, unless the agent has one."""
+    did = await public_did(admin)
+    if did:
+        return did
+    result = await admin.post("/ler/did/create", {"public": True})
+    progress(f"{admin.name} anchored {result['did']}")
+    return result["did"]
+
+
+async def connect(inviter: AdminClient, invitee: AdminClient, alias: str) -> tuple[str, str]:
+    """Connect two agents with an out-of-band invitation; returns (inviter's, invitee's) ids."""
+    invitation = await inviter.post(
+        "/out-of-band/create-invitation",
+        {"handshake_protocols": ["https://didcomm.org/didexchange/1.1"], "alias": alias},
+        auto_accept="true",
+    )
+    received = await invitee.post(
+        "/out-of-band/receive-invitation",
+        invitation["invitation"],
+        alias=inviter.name,
+        auto_accept="true",
+    )
+    invitee_conn = received["connection_id"]
+    await invitee.wait_for(
+        f"/connections/{invitee_conn}",
+        lambda c: c["state"] in ("active", "completed"),
+        what="connection",
+    )
+    inviter_side = await inviter.wait_for(
+        "/connections",
+        lambda r: any(
+            c.get("invitation_msg_id") == invitation["invi_msg_id"]
+            and c["state"] in ("active", "completed")
+            for c in r["results"]
+        ),
+        what="connection",
+    )
+    inviter_conn = next(
+        c["connection_id"]
+        for c in inviter_side["results"]
+        if c.get("invitation_msg_id") == invitation["invi_msg_id"]
+    )
+    return inviter_conn, invitee_conn
+
+
+async def bootstrap(
+    spec: NetworkSpec,
+    data_dir: Path,
+    descriptor: NetworkDescriptor,
+    info: NetworkInfo,
+    progress: Progress,
+) -> None:
+    """Roles for the state agent, public DIDs, and each college's endorsement connection."""
+    state = AgentHome(data_dir, spec.endorser)
+    async with state.admin() as state_admin:
+        account = (await state_admin.get("/ler/account"))["address"]
+        if spec.ledger.kind == "anvil":
+            trustee = LedgerHome.in_data_dir(data_dir).trustee()
+            await _grant_state_roles(descriptor, trustee, account, progress)
+        info.agent(spec.endorser.id).did = await ensure_public_did(state_admin, progress)
+        for college in spec.by_role("issuer"):
+            home = AgentHome(data_dir, college)
+            async with home.admin() as college_admin:
+                link = info.connections.get(college.id)
+                if link is None:
+                    state_conn, college_conn = await connect(state_admin, college_admin, college.id)
+                    await state_admin.post(
+                        f"/ler/endorsement/connections/{state_conn}", {"their_role": "author"}
+                    )
+                    await college_admin.post(
+                        f"/ler/endorsement/connections/{college_conn}", {"their_role": "endorser"}
+                    )
+                    info.connections[college.id] = {"state": state_conn, college.id: college_conn}
+                    progress(f"connected {college.id} to the state's endorser")
+                info.agent(college.id).did = await ensure_public_did(college_admin, progress)
+
+
+async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = print) -> NetworkInfo:
+    """Bring up the ledger, tails server and agents, bootstrap them, write network.json."""
+    data_dir = Path(data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if spec.ledger.kind == "anvil":
+        up = await ledger_up(data_dir, spec.ledger.port, progress=progress)
+        descriptor, descriptor_file = up.descriptor, up.descriptor_file
+    else:
+        if not spec.ledger.descriptor:
+            raise LerNodeError(
+                "ledger.kind is rpc but ledger.descriptor is not set",
+                hint="point it at network.json",
+            )
+        descriptor_file = Path(spec.ledger.descriptor)
+        try:
+            descriptor = NetworkDescriptor.load(descriptor_file)
+        except LedgerError as exc:
+            raise LerNodeError(str(exc)) from exc
+    await start_tails(spec, data_dir, progress)
+
+    homes = [AgentHome(data_dir, agent) for agent in spec.agents]
+    await asyncio.gather(*(start_agent(spec, home, descriptor_file, progress) for home in homes))
+
+    try:
+        info = NetworkInfo.load(data_dir)
+        info.rpc_url = descriptor.rpc_url
+    except LerNodeError:
+        info = NetworkInfo(
+            network=descriptor.network,
+            rpc_url=descriptor.rpc_url,
+            descriptor=str(descriptor_file),
+            tails_url=spec.tails.url,
+        )
+    known = {a.id: a for a in info.agents}
+    info.agents = [_agent_info(home, known.get(home.spec.id)) for home in homes]
+    try:
+        await bootstrap(spec, data_dir, descriptor, info, progress)
+    except AdminError as exc:
+        raise LerNodeError(
+            f"bootstrapping the network failed: {exc}",
+            hint="read the agents' logs in " + str(data_dir / "agents"),
+        ) from exc
+    for home in homes:
+        async with home.admin() as admin:
+            info.agent(home.spec.id).did = await public_did(admin)
+    info.save(data_dir)
+    return info
+
+
+def _agent_info(home: AgentHome, known: AgentInfo | None) -> AgentInfo:
+    return AgentInfo(
+        id=home.spec.id,
+        name=home.spec.name,
+        role=home.spec.role,
+        did=known.did if known else None,
+        admin_url=home.admin_url,
+        openapi_url=home.admin_url + "/api/doc",
+        endpoint=home.endpoint,
+        log=str(home.process.log_file),
+        api_key_file=str(home.secrets_file),
+    )
+
+
+def network_down(spec: NetworkSpec, data_dir: Path, progress: Progress = print) -> None:
+    """Stop every process the launcher started; wallets and ledger state stay."""
+    data_dir = Path(data_dir).resolve()
+    for agent in spec.agents:
+        if AgentHome(data_dir, agent).process.stop():
+            progress(f"stopped agent {agent.id}")
+    if tails_process(data_dir).stop():
+        progress("stopped the tails server")
+    if spec.ledger.kind == "anvil" and ledger_down(data_dir):
+        progress("stopped the ledger (state kept)")
+
+
+async def network_status(spec: NetworkSpec, data_dir: Path) -> dict[str, Any]:
+    """Health of every part, the ledger height and pending endorsements."""
+    data_dir = Path(data_dir).resolve()
+    status: dict[str, Any] = {"data_dir": str(data_dir), "parts": []}
+    parts = status["parts"]
+    try:
+        info = NetworkInfo.load(data_dir)
+        descriptor = NetworkDescriptor.load(info.descriptor)
+        async with LedgerClient(descriptor, request_timeout=3) as ledger:
+            height = await ledger.block_number()
+        parts.append(
+            {"part": "ledger", "healthy": True, "detail": f"block {height} at {descriptor.rpc_url}"}
+        )
+        status["block"] = height
+    except (LedgerError, LerNodeError) as exc:
+        parts.append({"part": "ledger", "healthy": False, "detail": str(exc).splitlines()[0]})
+    tails_ok = await _http_ok(spec.tails.url + "/health")
+    parts.append({"part": "tails", "healthy": tails_ok, "detail": spec.tails.url})
+    for agent in spec.agents:
+        home = AgentHome(data_dir, agent)
+        detail = home.admin_url
+        async with home.admin(timeout=5) as admin:
+            ready = await admin.ready()
+            if ready and agent.role == "endorser":
+                pending = await admin.get("/ler/endorsement/requests", state="pending")
+                status["pending_endorsements"] = len(pending["results"])
+                detail += f", {status['pending_endorsements']} pending endorsements"
+        parts.append(
+            {
+                "part": f"agent {agent.id} ({agent.role})",
+                "healthy": ready,
+                "detail": detail,
+                "log": str(home.process.log_file),
+            }
+        )
+    status["healthy"] = all(p["healthy"] for p in parts)
+    return status

@@ -1,0 +1,102 @@
+"""Network files (``ledger_config/networks/*.yml``): what a network is made of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import LerNodeError
+from ..paths import LEDGER_CONFIG
+
+DEFAULT_NETWORK_FILE = LEDGER_CONFIG / "networks" / "local.yml"
+AgentRole = Literal["endorser", "issuer", "holder", "verifier"]
+
+
+class LedgerSpec(BaseModel):
+    """The ledger: the embedded anvil, or an existing chain described by a descriptor."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["anvil", "rpc"] = "anvil"
+    rpc_url: str = "http://127.0.0.1:8545"
+    chain_id: int | None = None
+    descriptor: str | None = None
+
+    @property
+    def port(self) -> int:
+        """Port of the embedded ledger."""
+        return int(self.rpc_url.rsplit(":", 1)[1].split("/")[0])
+
+
+class TailsSpec(BaseModel):
+    """The state's tails server."""
+
+    url: str = "http://127.0.0.1:6543"
+
+    @property
+    def port(self) -> int:
+        """Its port on 127.0.0.1."""
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+
+class AgentSpec(BaseModel):
+    """One ACA-Py agent."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")
+    name: str
+    role: AgentRole
+    admin_port: int
+    inbound_port: int
+
+    @property
+    def ledger_role(self) -> str:
+        """How the agent writes to the ledger (plugin config ler.endorsement.role)."""
+        return {"endorser": "endorser", "issuer": "author"}.get(self.role, "none")
+
+
+class NetworkSpec(BaseModel):
+    """A whole network."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    network: str = "local"
+    ledger: LedgerSpec = LedgerSpec()
+    tails: TailsSpec = TailsSpec()
+    agents: list[AgentSpec]
+
+    @model_validator(mode="after")
+    def _check(self) -> NetworkSpec:
+        ids = [a.id for a in self.agents]
+        if len(set(ids)) != len(ids):
+            raise ValueError("agent ids must be unique")
+        if sum(a.role == "endorser" for a in self.agents) != 1:
+            raise ValueError("a network needs exactly one endorser agent (the state)")
+        ports = [p for a in self.agents for p in (a.admin_port, a.inbound_port)]
+        if len(set(ports)) != len(ports):
+            raise ValueError("agent ports must all differ")
+        return self
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> NetworkSpec:
+        """Read a network file (default: the local network)."""
+        file = Path(path or DEFAULT_NETWORK_FILE)
+        try:
+            return cls.model_validate(yaml.safe_load(file.read_text("utf-8")))
+        except FileNotFoundError:
+            raise LerNodeError(f"no network file at {file}", hint="pass --config FILE") from None
+        except (ValidationError, yaml.YAMLError) as exc:
+            raise LerNodeError(f"{file} is not a valid network file: {exc}") from exc
+
+    def by_role(self, role: AgentRole) -> list[AgentSpec]:
+        """Agents with ``role``."""
+        return [a for a in self.agents if a.role == role]
+
+    @property
+    def endorser(self) -> AgentSpec:
+        """The state's agent."""
+        return self.by_role("endorser")[0]

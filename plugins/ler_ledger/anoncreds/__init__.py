@@ -1,0 +1,1 @@
+"""AnonCreds on the state ledger."""

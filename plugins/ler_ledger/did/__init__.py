@@ -1,0 +1,1 @@
+"""did:ler: method, resolver, DID management."""

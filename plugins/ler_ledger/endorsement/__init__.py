@@ -1,0 +1,1 @@
+"""Ledger writes endorsed over DIDComm (protocol https://ler-node.org/ledger-endorsement/1.0)."""

@@ -1,0 +1,143 @@
+"""What an author does once its endorsed write landed, or was refused.
+
+ACA-Py parks AnonCreds objects registered with state ``wait`` under a job id; here they are
+finished (which lets ACA-Py go on, e.g. set up revocation for a new credential definition) or,
+on refusal or failure, removed so no record claims a success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from acapy_agent.anoncreds.constants import (
+    CATEGORY_CRED_DEF,
+    CATEGORY_CRED_DEF_KEY_PROOF,
+    CATEGORY_CRED_DEF_PRIVATE,
+    CATEGORY_REV_LIST,
+    CATEGORY_REV_REG_DEF,
+    CATEGORY_REV_REG_DEF_PRIVATE,
+    CATEGORY_SCHEMA,
+)
+from acapy_agent.anoncreds.issuer import AnonCredsIssuer
+from acapy_agent.anoncreds.revocation import AnonCredsRevocation
+from acapy_agent.core.profile import Profile
+
+from ..did.wallet_dids import rotate_wallet_did_key, set_did_metadata, store_anchored_did
+from .records import LerEndorsementRecord
+
+LOGGER = logging.getLogger(__name__)
+
+ANCHOR_TOPIC = "acapy::webhook::ler_anchor"
+JOB_CATEGORIES = {
+    "schema": (CATEGORY_SCHEMA,),
+    "cred_def": (CATEGORY_CRED_DEF, CATEGORY_CRED_DEF_PRIVATE, CATEGORY_CRED_DEF_KEY_PROOF),
+    "rev_reg_def": (CATEGORY_REV_REG_DEF, CATEGORY_REV_REG_DEF_PRIVATE),
+    "rev_list": (CATEGORY_REV_LIST,),
+}
+RECORD_WAIT_SECONDS = 30.0
+
+
+async def _job_stored(profile: Profile, category: str, job_id: str) -> bool:
+    """Wait until ACA-Py has stored the record parked under ``job_id`` (it does so right after
+    the registrar returns, which can be later than a fast endorsement).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RECORD_WAIT_SECONDS
+    while True:
+        async with profile.session() as session:
+            if await session.handle.fetch(category, job_id) is not None:
+                return True
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+
+
+async def finish(profile: Profile, job: dict[str, Any]) -> None:
+    """Finish a job whose write landed."""
+    kind = job.get("type")
+    if kind == "schema":
+        await _require(profile, CATEGORY_SCHEMA, job["job_id"])
+        await AnonCredsIssuer(profile).finish_schema(job["job_id"], job["schema_id"])
+    elif kind == "cred_def":
+        await _require(profile, CATEGORY_CRED_DEF, job["job_id"])
+        await AnonCredsIssuer(profile).finish_cred_def(
+            job["job_id"], job["cred_def_id"], job.get("options") or {}
+        )
+    elif kind == "rev_reg_def":
+        await _require(profile, CATEGORY_REV_REG_DEF, job["job_id"])
+        await AnonCredsRevocation(profile).finish_revocation_registry_definition(
+            job["job_id"], job["rev_reg_def_id"], job.get("options") or {}
+        )
+    elif kind == "rev_list":
+        if not job.get("update"):
+            await _require(profile, CATEGORY_REV_LIST, job["job_id"])
+        await AnonCredsRevocation(profile).finish_revocation_list(
+            job["job_id"], job["rev_reg_def_id"], job.get("revoked") or []
+        )
+        if job.get("update"):
+            await _set_list_state(profile, job["rev_reg_def_id"], "finished")
+    elif kind == "did_create":
+        await store_anchored_did(
+            profile,
+            job["did"],
+            job["verkey"],
+            {"ler": job.get("metadata", {})},
+            job.get("public", False),
+        )
+    elif kind == "did_update":
+        await rotate_wallet_did_key(profile, job["did"], job["verkey"])
+    elif kind == "did_deactivate":
+        await set_did_metadata(profile, job["did"], deactivated=True)
+
+
+async def clean_up(profile: Profile, job: dict[str, Any]) -> None:
+    """Remove what a refused or failed job parked, so nothing claims success."""
+    kind = job.get("type")
+    if kind == "rev_list" and job.get("update"):
+        await _set_list_state(profile, job["rev_reg_def_id"], "failed")
+        return
+    categories = JOB_CATEGORIES.get(kind or "", ())
+    if not categories:
+        return
+    if not await _job_stored(profile, categories[0], job["job_id"]):
+        return
+    async with profile.transaction() as txn:
+        for category in categories:
+            if await txn.handle.fetch(category, job["job_id"], for_update=True) is not None:
+                await txn.handle.remove(category, job["job_id"])
+        await txn.commit()
+    LOGGER.info("removed the %s parked under job %s", kind, job["job_id"])
+
+
+async def notify(profile: Profile, record: LerEndorsementRecord) -> None:
+    """Re-emit the outcome as the ``ler_anchor`` webhook."""
+    await profile.notify(
+        ANCHOR_TOPIC,
+        {
+            "state": "finished" if record.state == LerEndorsementRecord.STATE_DONE else "failed",
+            "kind": record.kind,
+            "object_id": record.object_id,
+            "endorsement_id": record.endorsement_id,
+            "tx_hash": record.tx_hash,
+            "reason": record.reason,
+        },
+    )
+
+
+async def _require(profile: Profile, category: str, job_id: str) -> None:
+    if not await _job_stored(profile, category, job_id):
+        raise RuntimeError(f"ACA-Py never stored the {category} record of job {job_id}")
+
+
+async def _set_list_state(profile: Profile, rev_reg_def_id: str, state: str) -> None:
+    async with profile.transaction() as txn:
+        entry = await txn.handle.fetch(CATEGORY_REV_LIST, rev_reg_def_id, for_update=True)
+        if entry is not None:
+            tags = dict(entry.tags)
+            tags["state"] = state
+            await txn.handle.replace(
+                CATEGORY_REV_LIST, rev_reg_def_id, value=entry.value, tags=tags
+            )
+            await txn.commit()

@@ -1,0 +1,96 @@
+"""Applying the LER verification policy when a presentation arrives, and recording verdicts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from acapy_agent.core.event_bus import Event, EventBus
+from acapy_agent.core.profile import Profile
+from acapy_agent.protocols.present_proof.v2_0.manager import V20PresManager
+from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
+from acapy_agent.storage.base import BaseStorage
+from acapy_agent.storage.error import StorageNotFoundError
+from acapy_agent.storage.record import StorageRecord
+
+from ..ledger import LedgerService
+from .policy import LerPresentationVerifier, Verdict
+
+LOGGER = logging.getLogger(__name__)
+
+VERDICT_RECORD_TYPE = "ler_verification"
+VERIFICATION_TOPIC = "acapy::webhook::ler_verification"
+PRESENTATION_RECEIVED = re.compile(r"^acapy::record::present_proof_v2_0::presentation-received$")
+
+
+def register(event_bus: EventBus) -> None:
+    """Verify presentations as they arrive (when the policy's auto_verify is on)."""
+    event_bus.subscribe(PRESENTATION_RECEIVED, on_presentation_received)
+
+
+async def on_presentation_received(profile: Profile, event: Event) -> None:
+    """Event handler: verify under the LER policy unless ACA-Py's own auto-verify is on."""
+    service = profile.inject_or(LedgerService)
+    if service is None or not service.config.verifier.auto_verify:
+        return
+    if profile.settings.get("debug.auto_verify_presentation"):
+        return  # ACA-Py verifies itself; our policy stays available through the admin API
+    pres_ex_id = event.payload.get("pres_ex_id")
+    try:
+        await verify_exchange(profile, pres_ex_id)
+    except Exception:
+        LOGGER.exception("LER verification of presentation %s failed", pres_ex_id)
+
+
+async def verify_exchange(profile: Profile, pres_ex_id: str) -> dict[str, Any]:
+    """Verify one exchange, mark it done with the verdict, and tell the controller."""
+    async with profile.session() as session:
+        record = await V20PresExRecord.retrieve_by_id(session, pres_ex_id)
+    if record.state != V20PresExRecord.STATE_PRESENTATION_RECEIVED:
+        stored = await load_verdict(profile, pres_ex_id)
+        if stored is not None:
+            return stored
+        raise ValueError(
+            f"presentation exchange {pres_ex_id} is {record.state}, not presentation-received"
+        )
+
+    verdict = await LerPresentationVerifier(profile).verify(record)
+    result = {"pres_ex_id": pres_ex_id, **verdict.as_dict()}
+    await _store_verdict(profile, pres_ex_id, result)
+    await _finish_exchange(profile, record, verdict)
+    await profile.notify(VERIFICATION_TOPIC, result)
+    return result
+
+
+async def _finish_exchange(profile: Profile, record: V20PresExRecord, verdict: Verdict) -> None:
+    """Mark the exchange done with the verdict (one save, so one webhook) and ack if asked."""
+    record.verified = json.dumps(verdict.verified)
+    record.verified_msgs = [f"LER::{reason}" for reason in verdict.reasons]
+    record.state = V20PresExRecord.STATE_DONE
+    async with profile.session() as session:
+        await record.save(session, reason="verified under the LER policy")
+    if record.pres_request.will_confirm:
+        await V20PresManager(profile).send_pres_ack(record)
+
+
+async def _store_verdict(profile: Profile, pres_ex_id: str, result: dict[str, Any]) -> None:
+    async with profile.session() as session:
+        storage = session.inject(BaseStorage)
+        record = StorageRecord(VERDICT_RECORD_TYPE, json.dumps(result), id=pres_ex_id)
+        try:
+            await storage.get_record(VERDICT_RECORD_TYPE, pres_ex_id)
+            await storage.update_record(record, record.value, {})
+        except StorageNotFoundError:
+            await storage.add_record(record)
+
+
+async def load_verdict(profile: Profile, pres_ex_id: str) -> dict[str, Any] | None:
+    """The stored verdict of an exchange, if it was verified under the policy."""
+    async with profile.session() as session:
+        try:
+            record = await session.inject(BaseStorage).get_record(VERDICT_RECORD_TYPE, pres_ex_id)
+        except StorageNotFoundError:
+            return None
+    return json.loads(record.value)
