@@ -74,7 +74,9 @@ async def run(n: int) -> dict[str, Any]:
 
             async def endorsed_did(_i: int) -> WriteResult:
                 author = LocalSigner.generate()
-                signed = await client.sign_for_endorsement(client.dids.create(os.urandom(32)), author)
+                signed = await client.sign_for_endorsement(
+                    client.dids.create(os.urandom(32)), author
+                )
                 return await client.submit(signed)
 
             results["did_create_endorsed"] = await sequential(n // 2, endorsed_did)
@@ -87,7 +89,9 @@ async def run(n: int) -> dict[str, Any]:
             results["schema"] = await sequential(
                 n,
                 lambda i: client.send(
-                    client.anoncreds.register_schema(SchemaId(issuer, f"s{i}", "1.0"), schema_payload)
+                    client.anoncreds.register_schema(
+                        SchemaId(issuer, f"s{i}", "1.0"), schema_payload
+                    )
                 ),
             )
             cred_def_payload = os.urandom(4200).hex().encode()  # ~8.4 KB, like a real cred def

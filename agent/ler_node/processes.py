@@ -40,11 +40,16 @@ def free_port() -> int:
 
 
 def log_tail(path: Path, lines: int = 15) -> str:
-    """The last lines of a log file, for error messages."""
+    """The last lines of a log file, for error messages, led by its first error if any."""
     try:
-        return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
+        text = path.read_text("utf-8", errors="replace").splitlines()
     except OSError:
         return ""
+    tail = text[-lines:]
+    errors = [line for line in text if "Error" in line and not line.startswith(" ")]
+    if errors and errors[0] not in tail:
+        tail = [f"first error: {errors[0]}", "...", *tail]
+    return "\n".join(tail)
 
 
 @dataclass(frozen=True)

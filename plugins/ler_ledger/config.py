@@ -61,7 +61,7 @@ class LerConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
-        """Read ``plugin_config.ler`` (env ``LER_DESCRIPTOR``, ``LER_ENDORSEMENT_ROLE`` as fallbacks)."""
+        """Read ``plugin_config.ler`` ($LER_DESCRIPTOR, $LER_ENDORSEMENT_ROLE as fallbacks)."""
         raw: dict[str, Any] = dict(settings.for_plugin(PLUGIN_NAME) or {})
         path = raw.get("descriptor") or os.environ.get("LER_DESCRIPTOR")
         if not path:

@@ -10,6 +10,7 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 
 from acapy_agent.admin.decorators.auth import admin_authentication, tenant_authentication
 from acapy_agent.admin.request_context import AdminRequestContext
@@ -38,6 +39,7 @@ from ler_chain import (
 from . import events
 from .did.manager import LerDidManager
 from .endorsement.manager import EndorsementManager
+from .endorsement.policy import load_policy, save_policy
 from .endorsement.records import LerEndorsementRecord, LerEndorsementRecordSchema
 from .errors import EndorsementError, EndorsementRefused, LerPluginError
 from .ledger import LedgerService
@@ -267,6 +269,25 @@ class EndorsementListSchema(OpenAPISchema):
     results = fields.List(fields.Nested(LerEndorsementRecordSchema()))
 
 
+class PolicySchema(OpenAPISchema):
+    """The endorser's policy."""
+
+    auto_approve = fields.Bool(
+        required=False,
+        metadata={
+            "description": "Approve requests that pass policy without a person",
+            "example": True,
+        },
+    )
+    require_accreditation = fields.Bool(
+        required=False,
+        metadata={
+            "description": "Endorse AnonCreds writes of accredited issuers only",
+            "example": False,
+        },
+    )
+
+
 class RefuseRequestSchema(OpenAPISchema):
     """Why a held request is refused."""
 
@@ -318,7 +339,7 @@ async def account(request: web.BaseRequest) -> web.Response:
 
 @docs(
     tags=[TAG],
-    summary="Create a did:ler DID and anchor it on the ledger (endorsed unless this is the endorser)",
+    summary="Create a did:ler DID and anchor it (endorsed unless this agent is the endorser)",
 )
 @request_schema(DidCreateRequestSchema())
 @response_schema(DidResultSchema(), 200)
@@ -472,7 +493,7 @@ async def accreditation_lookup(request: web.BaseRequest) -> web.Response:
 
 @docs(
     tags=[TAG],
-    summary="Mark a connection for endorsement: the other side is our endorser, or an author we serve",
+    summary="Mark a connection: the other side is our endorser, or an author we endorse",
 )
 @request_schema(ConnectionRoleSchema())
 @tenant_authentication
@@ -484,6 +505,31 @@ async def endorsement_connection(request: web.BaseRequest) -> web.Response:
         request.match_info["conn_id"], body.get("their_role", "")
     )
     return web.json_response({"connection_id": request.match_info["conn_id"], **value})
+
+
+@docs(tags=[TAG], summary="The endorser's policy (auto-approve, require accreditation)")
+@response_schema(PolicySchema(), 200)
+@tenant_authentication
+@ler_errors
+async def policy_get(request: web.BaseRequest) -> web.Response:
+    """Show the policy."""
+    return web.json_response(asdict(await load_policy(_profile(request))))
+
+
+@docs(
+    tags=[TAG], summary="Change the endorser's policy, e.g. hold requests for a person to approve"
+)
+@request_schema(PolicySchema())
+@response_schema(PolicySchema(), 200)
+@tenant_authentication
+@ler_errors
+async def policy_put(request: web.BaseRequest) -> web.Response:
+    """Change the policy."""
+    body = await _json(request)
+    changes = {k: body[k] for k in ("auto_approve", "require_accreditation") if k in body}
+    if not all(isinstance(v, bool) for v in changes.values()):
+        raise web.HTTPBadRequest(reason="auto_approve and require_accreditation take true or false")
+    return web.json_response(asdict(await save_policy(_profile(request), **changes)))
 
 
 @docs(
@@ -553,7 +599,7 @@ async def endorsement_refuse(request: web.BaseRequest) -> web.Response:
 
 @docs(
     tags=[TAG],
-    summary="Verify a received AnonCreds presentation under the LER policy (freshness, proof, accreditation)",
+    summary="Verify a received presentation under the LER policy (freshness, proof, accreditation)",
 )
 @response_schema(VerdictSchema(), 200)
 @tenant_authentication
@@ -614,6 +660,8 @@ async def register(app: web.Application) -> None:
             web.post("/ler/governance/accreditations", governance_accreditation),
             web.get("/ler/accreditations/{did}", accreditation_lookup, allow_head=False),
             web.post("/ler/endorsement/connections/{conn_id}", endorsement_connection),
+            web.get("/ler/endorsement/policy", policy_get, allow_head=False),
+            web.put("/ler/endorsement/policy", policy_put),
             web.get("/ler/endorsement/requests", endorsement_list, allow_head=False),
             web.get(
                 "/ler/endorsement/requests/{endorsement_id}", endorsement_get, allow_head=False
@@ -636,6 +684,9 @@ def post_process_routes(app: web.Application) -> None:
     app._state["swagger_dict"].setdefault("tags", []).append(
         {
             "name": TAG,
-            "description": "LER state ledger: did:ler DIDs, endorsement, governance, accreditation, verification",
+            "description": (
+                "The LER state ledger: did:ler DIDs, endorsement, governance, accreditation, "
+                "verification"
+            ),
         }
     )

@@ -51,6 +51,10 @@ class AdminClient:
             "POST", path, json=body if body is not None else {}, params=params or None
         )
 
+    async def put(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """PUT JSON and return the JSON answer."""
+        return await self._call("PUT", path, json=body if body is not None else {})
+
     async def ready(self) -> bool:
         """Whether the agent answers /status/ready with ready=true."""
         try:
@@ -81,7 +85,8 @@ class AdminClient:
                     raise
             await asyncio.sleep(interval)
         raise AdminError(
-            f"{self.name}: {what or path} did not happen within {timeout:.0f} s (last answer: {last})"
+            f"{self.name}: {what or path} did not happen within {timeout:.0f} s "
+            f"(last answer: {last})"
         )
 
     async def _call(self, method: str, path: str, quiet: bool = False, **kwargs: Any) -> Any:

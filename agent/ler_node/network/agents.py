@@ -45,7 +45,7 @@ class AgentHome:
 
     @property
     def root(self) -> Path:
-        """``<data>/agents/<id>``: its HOME (wallet under .acapy_client, tails under .indy_client)."""
+        """``<data>/agents/<id>``: its HOME (wallet in .acapy_client, tails in .indy_client)."""
         return self.data_dir / "agents" / self.spec.id
 
     @property
@@ -128,12 +128,13 @@ class AgentHome:
                 "--tails-server-base-url", spec.tails.url,
                 "--tails-server-upload-url", spec.tails.url,
             ]  # fmt: skip
-        return command + ROLE_FLAGS[agent.role]
+        return command + ROLE_FLAGS[agent.role] + agent.extra_args
 
     def environment(self) -> dict[str, str]:
         """Secrets and HOME for the process (ACA-Py reads ACAPY_* variables)."""
         keys = self.secrets()
         return {
+            **self.spec.env,
             "HOME": str(self.root),
             "ACAPY_ADMIN_API_KEY": keys["api_key"],
             "ACAPY_WALLET_KEY": keys["wallet_key"],

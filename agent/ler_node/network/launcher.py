@@ -91,9 +91,11 @@ def tails_process(data_dir: Path) -> ProcessFiles:
 
 async def _http_ok(url: str) -> bool:
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-            async with session.get(url) as response:
-                return response.status == 200
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session,
+            session.get(url) as response,
+        ):
+            return response.status == 200
     except (aiohttp.ClientError, TimeoutError):
         return False
 
@@ -117,7 +119,7 @@ async def start_tails(spec: NetworkSpec, data_dir: Path, progress: Progress) -> 
             str(spec.tails.port),
             "--storage",
             str(data_dir / "tails" / "files"),
-        ]  # fmt: skip
+        ]
     )
     await _wait(lambda: _http_ok(spec.tails.url + "/health"), files, 30.0, "the tails server")
 

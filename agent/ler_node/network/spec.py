@@ -52,6 +52,8 @@ class AgentSpec(BaseModel):
     role: AgentRole
     admin_port: int
     inbound_port: int
+    extra_args: list[str] = Field(default_factory=list, description="more aca-py start arguments")
+    env: dict[str, str] = Field(default_factory=dict, description="more environment variables")
 
     @property
     def ledger_role(self) -> str:

@@ -227,9 +227,9 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
             raise AnonCredsSchemaAlreadyExists(
                 f"schema {schema_id} is already on the ledger", str(schema_id), existing.schema
             )
-        write = self._checked(lambda: ledger.reader.anoncreds.register_schema(
-            schema_id, canonical_json(schema.serialize())
-        ))  # fmt: skip
+        write = self._checked(
+            ledger.reader.anoncreds.register_schema, schema_id, canonical_json(schema.serialize())
+        )
         job = {"type": "schema", "job_id": _job_id(), "schema_id": str(schema_id)}
         outcome = await self._write(profile, write, "schema", str(schema_id), job)
         state = SchemaState(
@@ -262,9 +262,12 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
             seq_no = (await self.get_schema(profile, schema.schema_id)).schema_metadata["seqNo"]
         cred_def_id = CredDefId(issuer, int(seq_no), credential_definition.tag)
         ledger = profile.inject(LedgerService)
-        write = self._checked(lambda: ledger.reader.anoncreds.register_credential_definition(
-            cred_def_id, schema_id, canonical_json(credential_definition.serialize())
-        ))  # fmt: skip
+        write = self._checked(
+            ledger.reader.anoncreds.register_credential_definition,
+            cred_def_id,
+            schema_id,
+            canonical_json(credential_definition.serialize()),
+        )
         job = {
             "type": "cred_def",
             "job_id": _job_id(),
@@ -297,9 +300,12 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
             issuer, cred_def_id.schema_seq_no, cred_def_id.tag, rev_reg_def.tag
         )
         ledger = profile.inject(LedgerService)
-        write = self._checked(lambda: ledger.reader.anoncreds.register_revocation_registry_definition(
-            rev_reg_id, rev_reg_def.value.max_cred_num, canonical_json(rev_reg_def.serialize())
-        ))  # fmt: skip
+        write = self._checked(
+            ledger.reader.anoncreds.register_revocation_registry_definition,
+            rev_reg_id,
+            rev_reg_def.value.max_cred_num,
+            canonical_json(rev_reg_def.serialize()),
+        )
         job = {
             "type": "rev_reg_def",
             "job_id": _job_id(),
@@ -395,9 +401,9 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         return parsed
 
     @staticmethod
-    def _checked(build: Any) -> Write:
+    def _checked(build: Any, *args: Any) -> Write:
         try:
-            return build()
+            return build(*args)
         except LedgerError as exc:
             raise AnonCredsRegistrationError(str(exc)) from exc
 

@@ -40,8 +40,9 @@ RECORD_WAIT_SECONDS = 30.0
 
 
 async def _job_stored(profile: Profile, category: str, job_id: str) -> bool:
-    """Wait until ACA-Py has stored the record parked under ``job_id`` (it does so right after
-    the registrar returns, which can be later than a fast endorsement).
+    """Wait until ACA-Py has stored the record parked under ``job_id``.
+
+    ACA-Py stores it right after the registrar returns, which can be after a fast endorsement.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + RECORD_WAIT_SECONDS

@@ -32,6 +32,7 @@ from ..errors import EndorsementError, EndorsementRefused
 from ..ledger import LedgerService
 from . import completion
 from .messages import EndorsementRequest, EndorsementResponse
+from .policy import EndorsementPolicy, load_policy
 from .records import LerEndorsementRecord
 
 LOGGER = logging.getLogger(__name__)
@@ -241,16 +242,24 @@ class EndorsementManager:
         )
         async with self.profile.session() as session:
             await record.save(session, reason="endorsement request received")
-
-        reason = await self._policy_refusal(record, signed)
-        if reason is not None:
-            return await self._answer(record, EndorsementResponse.STATE_REFUSED, reason=reason)
-        if not self.ledger.config.endorsement.auto_approve:
-            record.state = LerEndorsementRecord.STATE_PENDING
-            async with self.profile.session() as session:
-                await record.save(session, reason="held for approval")
-            return record
-        return await self.approve(record)
+        try:
+            policy = await load_policy(self.profile)
+            reason = await self._policy_refusal(record, signed, policy)
+            if reason is not None:
+                return await self._answer(record, EndorsementResponse.STATE_REFUSED, reason=reason)
+            if not policy.auto_approve:
+                record.state = LerEndorsementRecord.STATE_PENDING
+                async with self.profile.session() as session:
+                    await record.save(session, reason="held for approval")
+                return record
+            return await self.approve(record)
+        except Exception as exc:  # never leave the author waiting without an answer
+            LOGGER.exception("endorsement request %s could not be handled", record.endorsement_id)
+            return await self._answer(
+                record,
+                EndorsementResponse.STATE_FAILED,
+                reason=f"the endorser could not handle the request: {exc}",
+            )
 
     async def approve(self, record: LerEndorsementRecord) -> LerEndorsementRecord:
         """Submit an author's write with our ENDORSER account and answer with the outcome."""
@@ -298,7 +307,7 @@ class EndorsementManager:
         return record
 
     async def _policy_refusal(
-        self, record: LerEndorsementRecord, signed: SignedWrite
+        self, record: LerEndorsementRecord, signed: SignedWrite, policy: EndorsementPolicy
     ) -> str | None:
         """The reason to refuse a request, or None if policy allows it."""
         if await self.their_role(record.connection_id) != "author":
@@ -312,8 +321,7 @@ class EndorsementManager:
             return str(exc)
         if write.function in DID_KEY_FUNCTIONS and not _valid_did_proof(record, signed, write):
             return "proof of control of the DID key is missing or invalid"
-        config = self.ledger.config.endorsement
-        if config.require_accreditation and write.contract == "anoncreds":
+        if policy.require_accreditation and write.contract == "anoncreds":
             issuer = write.args.get("issuer")
             if issuer is not None and not await self._accredited(issuer):
                 return "the issuer DID is not accredited by the state"

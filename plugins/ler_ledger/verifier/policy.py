@@ -87,8 +87,9 @@ def intervals_by_sub_proof(proof_request: dict, proof: dict) -> dict[int, list[d
             interval = (
                 proof_request[request_key].get(referent, {}).get("non_revoked", global_interval)
             )
-            if interval:
-                found.setdefault(spec["sub_proof_index"], []).append(dict(interval))
+            applies = found.setdefault(spec["sub_proof_index"], [])
+            if interval and dict(interval) not in applies:
+                applies.append(dict(interval))
     return found
 
 

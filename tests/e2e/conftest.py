@@ -1,0 +1,79 @@
+"""A whole local LER network for end-to-end tests: anvil, tails server, ACA-Py agents."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from netkit import Network
+
+from ler_node.network.admin import AdminClient
+from ler_node.network.launcher import network_down, network_up
+from ler_node.network.spec import NetworkSpec
+from ler_node.processes import free_port
+
+HERE = Path(__file__).resolve().parent
+
+
+def local_spec(stale_pin: Path) -> NetworkSpec:
+    """The local network on free ports, plus a second college and a dishonest holder."""
+
+    def agent(agent_id: str, name: str, role: str, **extra: object) -> dict:
+        return {
+            "id": agent_id,
+            "name": name,
+            "role": role,
+            "admin_port": free_port(),
+            "inbound_port": free_port(),
+            **extra,
+        }
+
+    return NetworkSpec.model_validate(
+        {
+            "network": "local",
+            "ledger": {"kind": "anvil", "rpc_url": f"http://127.0.0.1:{free_port()}"},
+            "tails": {"url": f"http://127.0.0.1:{free_port()}"},
+            "agents": [
+                agent("state", "State Office of Workforce Credentials", "endorser"),
+                agent("college", "Prairie Ridge Community College", "issuer"),
+                agent("rival", "Limestone Valley Technical Institute", "issuer"),
+                agent("learner", "Jordan Rivera", "holder"),
+                agent(
+                    "mallory",
+                    "A holder hiding a revocation",
+                    "holder",
+                    extra_args=["--plugin", "stale_holder"],
+                    env={"PYTHONPATH": str(HERE), "LER_TEST_STALE_PIN": str(stale_pin)},
+                ),
+                agent("employer", "Crossroads Precision Manufacturing", "verifier"),
+            ],
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def network_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The network's data directory."""
+    return tmp_path_factory.mktemp("ler-network")
+
+
+@pytest.fixture(scope="session")
+async def network(network_dir: Path) -> AsyncIterator[Network]:
+    """Bring the network up once for the e2e tests; stop every process afterwards."""
+    stale_pin = network_dir / "stale-pin"
+    spec = local_spec(stale_pin)
+    try:
+        info = await network_up(spec, network_dir, progress=lambda _m: None)
+        yield Network(spec, network_dir, info, stale_pin)
+    finally:
+        network_down(spec, network_dir, progress=lambda _m: None)
+
+
+@pytest.fixture
+async def admins(network: Network) -> AsyncIterator[dict[str, AdminClient]]:
+    """Admin clients of every agent, closed after the test."""
+    clients = {agent.id: network.admin(agent.id) for agent in network.spec.agents}
+    yield clients
+    for client in clients.values():
+        await client.close()
