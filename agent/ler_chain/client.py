@@ -17,6 +17,7 @@ from .registries.accreditation import AccreditationRegistryClient
 from .registries.anoncreds import AnonCredsRegistryClient
 from .registries.dids import DidRegistryClient
 from .registries.roles import RolesClient
+from .registries.status_lists import StatusListRegistryClient
 from .signing import Signer, recover_typed_data_signer
 from .transactions import TransactionSender, rpc_errors
 from .writes import SignedWrite, Write, typed_data
@@ -60,6 +61,7 @@ class LedgerClient:
         self.dids = DidRegistryClient(self.contracts["dids"], *args)
         self.anoncreds = AnonCredsRegistryClient(self.contracts["anoncreds"], *args)
         self.accreditation = AccreditationRegistryClient(self.contracts["accreditation"], *args)
+        self.status_lists = StatusListRegistryClient(self.contracts["status_lists"], *args)
         self._sender = (
             TransactionSender(
                 self._w3,

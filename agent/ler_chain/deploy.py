@@ -24,7 +24,7 @@ async def deploy_network(
     receipt_timeout: float = 120.0,
     progress: Progress = lambda _msg: None,
 ) -> NetworkDescriptor:
-    """Deploy the four contracts with ``trustee`` as first TRUSTEE (and ENDORSER).
+    """Deploy the five contracts with ``trustee`` as first TRUSTEE (and ENDORSER).
 
     Works against any EVM JSON-RPC endpoint where ``trustee`` may send transactions (on Besu with
     account permissioning, its address must be allowed in the genesis).
@@ -57,6 +57,7 @@ async def deploy_network(
         dids, _ = await deploy("DidRegistry", roles, network)
         anoncreds, _ = await deploy("AnonCredsRegistry", roles, dids)
         accreditation, _ = await deploy("AccreditationRegistry", roles, dids)
+        status_lists, _ = await deploy("StatusListRegistry", roles, dids)
 
         roles_contract = w3.eth.contract(address=roles, abi=load_artifact("LerRoles").abi)
         data = roles_contract.encode_abi("grantRole", args=[role_id("ENDORSER"), trustee.address])
@@ -67,7 +68,11 @@ async def deploy_network(
             chain_id=chain_id,
             rpc_url=rpc_url,
             contracts=ContractAddresses(
-                roles=roles, dids=dids, anoncreds=anoncreds, accreditation=accreditation
+                roles=roles,
+                dids=dids,
+                anoncreds=anoncreds,
+                accreditation=accreditation,
+                status_lists=status_lists,
             ),
             deployed_block=first_block,
             evm_version=load_artifact("LerRoles").evm_version,

@@ -21,6 +21,7 @@ class ContractAddresses(BaseModel):
     dids: str
     anoncreds: str
     accreditation: str
+    status_lists: str
 
 
 class NetworkDescriptor(BaseModel):

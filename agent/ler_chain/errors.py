@@ -381,6 +381,59 @@ class AccreditationInvalidTransition(LedgerConflictError):
     template = "accreditation of {issuer} for {credentialType!r} is {from}, cannot become {to}"
 
 
+# --- status lists ------------------------------------------------------------------------------
+
+
+class StatusListRegistryNotController(LedgerPermissionError):
+    """The author does not control the issuer DID."""
+
+    template = "{author} does not control issuer DID id {issuer}, so it cannot publish its lists"
+
+
+class StatusListRegistryIssuerInactive(LedgerConflictError):
+    """The issuer DID does not exist or is deactivated."""
+
+    template = "issuer DID id {issuer} does not exist or is deactivated"
+    hint = "anchor the issuer's DID first"
+
+
+class StatusListRegistryInvalidId(LedgerInvalidError):
+    """The list id is empty or too long."""
+
+    template = "{listId!r} is not a valid status list id (1-512 bytes)"
+
+
+class StatusListRegistryInvalidList(LedgerInvalidError):
+    """The list is empty or too large."""
+
+    template = "the status list has {length} bytes (1 to {maxLength} expected)"
+
+
+class StatusListRegistryStale(LedgerConflictError):
+    """The update was made against an older version of the list."""
+
+    template = "status list {key} is at version {version}, the update expected {expectedVersion}"
+    hint = "read the list again and reapply the change"
+
+
+class StatusListRegistryNotFound(LedgerNotFoundError):
+    """No such status list."""
+
+    template = "status list {key} was never published on the ledger"
+
+
+class StatusListRegistryNoVersionAt(LedgerNotFoundError):
+    """The list had no version yet at that time."""
+
+    template = "status list {key} had no version at time {timestamp}"
+
+
+class StatusListRegistryUnknownVersion(LedgerNotFoundError):
+    """No such version of the list."""
+
+    template = "status list {key} has no version {version}"
+
+
 # --- OpenZeppelin internals --------------------------------------------------------------------
 
 

@@ -18,19 +18,21 @@ from pydantic import BaseModel, ConfigDict
 
 from .errors import LedgerInputError
 
-ContractKey = Literal["roles", "dids", "anoncreds", "accreditation"]
+ContractKey = Literal["roles", "dids", "anoncreds", "accreditation", "status_lists"]
 
 CONTRACT_NAMES: dict[ContractKey, str] = {
     "roles": "LerRoles",
     "dids": "DidRegistry",
     "anoncreds": "AnonCredsRegistry",
     "accreditation": "AccreditationRegistry",
+    "status_lists": "StatusListRegistry",
 }
 
 # EIP-712 domain names, as passed to EIP712(name, "1") by each endorsable contract.
 DOMAIN_NAMES: dict[ContractKey, str] = {
     "dids": "LerDidRegistry",
     "anoncreds": "LerAnonCredsRegistry",
+    "status_lists": "LerStatusListRegistry",
 }
 DOMAIN_VERSION = "1"
 
@@ -63,6 +65,15 @@ def _same(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 def _with_payload_hash(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda args: {**{n: args[n] for n in names}, "payloadHash": keccak(args["payload"])}
+
+
+def _published_list(args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "issuer": args["issuer"],
+        "listId": args["listId"],
+        "previousVersion": args["previousVersion"],
+        "listHash": keccak(args["list"]),
+    }
 
 
 def _status_entry(args: dict[str, Any]) -> dict[str, Any]:
@@ -132,6 +143,16 @@ ENDORSABLE: dict[tuple[ContractKey, str], EndorsableOp] = {
     ),
     ("anoncreds", "updateRevocationStatusList"): EndorsableOp(
         "StatusListEntry", _STATUS_ENTRY_FIELDS, _status_entry
+    ),
+    ("status_lists", "publishStatusList"): EndorsableOp(
+        "PublishStatusList",
+        (
+            ("issuer", "bytes16"),
+            ("listId", "string"),
+            ("previousVersion", "uint32"),
+            ("listHash", "bytes32"),
+        ),
+        _published_list,
     ),
 }
 

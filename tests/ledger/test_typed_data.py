@@ -16,6 +16,7 @@ CONSTANTS = {
     "RegisterCredentialDefinition": ("anoncreds", "REGISTER_CRED_DEF_TYPEHASH"),
     "RegisterRevocationRegistryDefinition": ("anoncreds", "REGISTER_REV_REG_DEF_TYPEHASH"),
     "StatusListEntry": ("anoncreds", "STATUS_LIST_ENTRY_TYPEHASH"),
+    "PublishStatusList": ("status_lists", "PUBLISH_STATUS_LIST_TYPEHASH"),
 }
 
 
@@ -30,7 +31,11 @@ async def test_type_hashes_match_solidity(state_client: LedgerClient) -> None:
 
 
 async def test_domains_match_eip5267(state_client: LedgerClient) -> None:
-    for key, name in (("dids", "LerDidRegistry"), ("anoncreds", "LerAnonCredsRegistry")):
+    for key, name in (
+        ("dids", "LerDidRegistry"),
+        ("anoncreds", "LerAnonCredsRegistry"),
+        ("status_lists", "LerStatusListRegistry"),
+    ):
         domain = await state_client.contracts[key].functions.eip712Domain().call()
         assert domain[1] == name
         assert domain[2] == "1"

@@ -1,0 +1,80 @@
+"""Admin routes in-process: errors become 4xx with a message, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from unittest.mock import AsyncMock, MagicMock
+
+import pytest
+from acapy_agent.admin.request_context import AdminRequestContext
+from acapy_agent.core.profile import Profile
+from aiohttp import web
+
+from ler_chain import LerDid
+from ler_ledger import routes
+
+UNKNOWN_DID = str(LerDid.from_verkey("local", bytes(range(32))))
+
+
+def request(profile: Profile, body: object = None, **match_info: str) -> MagicMock:
+    context = AdminRequestContext.test_context({}, profile)
+    mock = MagicMock()
+    mock.__getitem__ = lambda _self, key: {"context": context}[key]
+    mock.match_info = match_info
+    mock.query = {}
+    mock.body_exists = body is not None
+    if isinstance(body, str):
+        mock.json = AsyncMock(side_effect=json.JSONDecodeError("bad", body, 0))
+    else:
+        mock.json = AsyncMock(return_value=body)
+    return mock
+
+
+def handler(route):
+    return routes.ler_errors(route.__wrapped__.__wrapped__)
+
+
+async def test_account_shows_the_wallets_ledger_account(endorser_profile: Profile) -> None:
+    response = await handler(routes.account)(request(endorser_profile))
+    body = json.loads(response.body)
+    assert body["address"].startswith("0x") and "ENDORSER" in body["roles"]
+    assert body["endorsement_role"] == "endorser"
+
+
+async def test_unknown_did_is_404_with_a_message(endorser_profile: Profile) -> None:
+    with pytest.raises(web.HTTPNotFound) as missing:
+        await handler(routes.did_rotate)(request(endorser_profile, {}, did=UNKNOWN_DID))
+    assert "not on the ledger" in missing.value.reason
+
+
+async def test_accrediting_an_unknown_did_is_404(endorser_profile: Profile) -> None:
+    body = {"issuer": UNKNOWN_DID, "credential_type": "Skills", "action": "accredit"}
+    with pytest.raises(web.HTTPNotFound) as missing:
+        await handler(routes.governance_accreditation)(request(endorser_profile, body))
+    assert "does not exist" in missing.value.reason
+
+
+async def test_bad_input_is_400(endorser_profile: Profile) -> None:
+    with pytest.raises(web.HTTPBadRequest, match="not JSON"):
+        await handler(routes.did_endpoint)(request(endorser_profile, "{", did=UNKNOWN_DID))
+    with pytest.raises(web.HTTPBadRequest) as bad:
+        await handler(routes.did_rotate)(request(endorser_profile, {}, did="did:sov:abc"))
+    assert "not a did:ler DID" in bad.value.reason
+    with pytest.raises(web.HTTPBadRequest) as bad:
+        await handler(routes.policy_put)(request(endorser_profile, {"auto_approve": "yes"}))
+    assert "true or false" in bad.value.reason
+    with pytest.raises(web.HTTPBadRequest) as bad:
+        await handler(routes.endorsement_refuse)(request(endorser_profile, {}, endorsement_id="x"))
+    assert "reason is required" in bad.value.reason
+
+
+async def test_unknown_endorsement_is_404(endorser_profile: Profile) -> None:
+    with pytest.raises(web.HTTPNotFound):
+        await handler(routes.endorsement_approve)(request(endorser_profile, endorsement_id="nope"))
+
+
+async def test_policy_can_hold_requests(endorser_profile: Profile) -> None:
+    held = await handler(routes.policy_put)(request(endorser_profile, {"auto_approve": False}))
+    assert json.loads(held.body) == {"auto_approve": False, "require_accreditation": False}
+    shown = await handler(routes.policy_get)(request(endorser_profile))
+    assert json.loads(shown.body)["auto_approve"] is False
