@@ -22,7 +22,7 @@ $(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 	@touch $@
 
 demo: deps
-	$(BIN)/ler-node ledger up
+	$(BIN)/ler-node demo
 
 test: deps
 	$(BIN)/ruff check .

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Logs and CI are not terminals: give tables room instead of rich's 80-column default there.
+WIDTH = None if sys.stdout.isatty() else max(shutil.get_terminal_size((140, 24)).columns, 140)
+console = Console(highlight=False, width=WIDTH)
+err_console = Console(stderr=True, highlight=False, width=WIDTH)
 
 
 def step(message: str) -> None:

@@ -41,9 +41,12 @@ def main() -> None:
 def _register() -> None:
     from .genesis import genesis
     from .ledger import ledger
+    from .network import demo, network
 
     ledger.add_command(genesis)
     main.add_command(ledger)
+    main.add_command(network)
+    main.add_command(demo)
 
 
 _register()

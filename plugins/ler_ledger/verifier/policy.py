@@ -120,10 +120,13 @@ class LerPresentationVerifier:
             revocable = any(ident.get("rev_reg_id") for ident in proof["identifiers"])
             verdict.reasons.append(REVOKED if revocable and intervals else INVALID)
         verdict.verified = not verdict.reasons
+        requested = proof["requested_proof"]
         verdict.revealed = {
             referent: value.get("raw")
-            for referent, value in proof["requested_proof"].get("revealed_attrs", {}).items()
+            for referent, value in requested.get("revealed_attrs", {}).items()
         }
+        for referent, group in requested.get("revealed_attr_groups", {}).items():
+            verdict.revealed[referent] = {k: v.get("raw") for k, v in group["values"].items()}
         return verdict
 
     async def _check_freshness(

@@ -1,0 +1,200 @@
+"""The LER story on a running network, one narrated and timed step at a time.
+
+1. The state accredits a community college for a credential type.
+2. The college's DID is on the ledger (endorsed by the state); it publishes a schema and a
+   revocable credential definition for a skills credential.
+3. A learner connects and receives two skills credentials.
+4. An employer asks for proof of a skill at a minimum level, from an accredited issuer, not
+   revoked; it learns only what it asked for.
+5. The college revokes one credential; the employer's next check fails and says why.
+6. The state withdraws the accreditation; the employer's check now reports it.
+
+Every step checks what it should have achieved; :class:`StoryError` says which did not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import LerNodeError
+from .network import flows
+from .network.admin import AdminClient, quoted
+from .network.agents import AgentHome
+from .network.launcher import NetworkInfo, connect
+from .network.spec import NetworkSpec
+
+CREDENTIAL_TYPE = "SkillsCredential"
+SKILL_ATTRIBUTES = ["program", "skill", "skill_code", "level", "date"]
+WELDING = {
+    "program": "Advanced Manufacturing Technician",
+    "skill": "Welding",
+    "skill_code": "O*NET 2.B.3.a",
+    "level": "4",
+}
+BLUEPRINTS = {**WELDING, "skill": "Blueprint Reading", "skill_code": "O*NET 2.A.1.a", "level": "3"}
+
+
+class StoryError(LerNodeError):
+    """A step of the story did not behave as described."""
+
+
+Narrate = Callable[[str], None]
+
+
+@dataclass
+class Cast:
+    """The agents of the story and their admin clients."""
+
+    state: AdminClient
+    college: AdminClient
+    learner: AdminClient
+    employer: AdminClient
+    college_did: str
+    awarded: str = ""
+
+
+async def _step(narrate: Narrate, number: int, title: str, action: Awaitable[str]) -> None:
+    start = time.perf_counter()
+    outcome = await action
+    narrate(f"{number}. {title}: {outcome} ({time.perf_counter() - start:.1f} s)")
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise StoryError(message)
+
+
+async def _credential_type(cast: Cast) -> flows.CredentialType:
+    """The college's skills credential type, published once."""
+    listed = await cast.college.get(
+        "/anoncreds/credential-definitions", issuer_id=cast.college_did
+    )
+    for cred_def_id in listed["credential_definition_ids"]:
+        cred_def = await cast.college.get(f"/anoncreds/credential-definition/{quoted(cred_def_id)}")
+        schema_id = cred_def["credential_definition"]["schemaId"]
+        if f"/SCHEMA/{CREDENTIAL_TYPE}/" in schema_id:
+            return flows.CredentialType(schema_id, cred_def_id)
+    return await flows.publish_credential_type(
+        cast.college, cast.college_did, name=CREDENTIAL_TYPE, attributes=SKILL_ATTRIBUTES
+    )
+
+
+async def run_story(spec: NetworkSpec, data_dir: Path, narrate: Narrate = print) -> dict[str, Any]:
+    """Tell the story on a network brought up by ``network_up``; returns what happened."""
+    info = NetworkInfo.load(data_dir)
+    ids = {role: spec.by_role(role)[0].id for role in ("endorser", "issuer", "holder", "verifier")}
+    async with AsyncExitStack() as stack:
+        clients = {
+            role: await stack.enter_async_context(
+                AgentHome(data_dir, next(a for a in spec.agents if a.id == agent_id)).admin()
+            )
+            for role, agent_id in ids.items()
+        }
+        college_did = info.agent(ids["issuer"]).did
+        _expect(bool(college_did), "the college has no public DID; run `ler-node network up` first")
+        cast = Cast(
+            clients["endorser"], clients["issuer"], clients["holder"], clients["verifier"], college_did
+        )
+        return await _tell(cast, narrate)
+
+
+async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
+    story: dict[str, Any] = {}
+
+    async def accredit() -> str:
+        await flows.set_accreditation(cast.state, cast.college_did, CREDENTIAL_TYPE, "accredit")
+        status = await cast.state.get(
+            f"/ler/accreditations/{cast.college_did}", credential_type=CREDENTIAL_TYPE
+        )
+        _expect(status["results"][0]["accredited"], "the accreditation did not take effect")
+        return f"{cast.college_did} may issue {CREDENTIAL_TYPE}"
+
+    async def publish() -> str:
+        endorsed = await cast.state.get("/ler/endorsement/requests", role="endorser")
+        anchored = [r for r in endorsed["results"] if r["object_id"] == cast.college_did]
+        _expect(
+            any(r["state"] == "endorsed" for r in anchored),
+            "the college's DID was not anchored through the state's endorser",
+        )
+        story["type"] = await _credential_type(cast)
+        return (
+            f"DID endorsed by the state; schema {story['type'].schema_id.rsplit('/', 2)[-2]} and "
+            "a revocable credential definition on the ledger"
+        )
+
+    async def issue() -> str:
+        college_conn, _ = await connect(cast.college, cast.learner, "learner")
+        cred_def_id = story["type"].cred_def_id
+        # the award time tells this run's credentials apart from earlier runs' ones
+        cast.awarded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        story["welding"] = await flows.issue_credential(
+            cast.college, cast.learner, college_conn, cred_def_id, {**WELDING, "date": cast.awarded}
+        )
+        story["blueprints"] = await flows.issue_credential(
+            cast.college, cast.learner, college_conn, cred_def_id, {**BLUEPRINTS, "date": cast.awarded}
+        )
+        return "the learner holds Welding (level 4) and Blueprint Reading (level 3)"
+
+    async def prove() -> str:
+        employer_conn, _ = await connect(cast.employer, cast.learner, "learner")
+        story["employer_conn"] = employer_conn
+        verdict = await _check(cast, story, "Welding", 4)
+        _expect(verdict["verified"], f"the proof did not verify: {verdict['reasons']}")
+        _expect(
+            verdict["revealed"] == {"skill": {"skill": "Welding", "date": cast.awarded}},
+            f"the employer learned more than it asked: {verdict['revealed']}",
+        )
+        return "verified: Welding at level >= 4, accredited issuer, not revoked (level not shown)"
+
+    async def revoke() -> str:
+        update = await flows.revoke(cast.college, story["welding"])
+        _expect(update["state"] == "done", f"the revocation was not published: {update}")
+        verdict = await _check(cast, story, "Welding", 4)
+        _expect(not verdict["verified"], "a revoked credential still verified")
+        _expect("revoked" in verdict["reasons"], f"wrong reason: {verdict['reasons']}")
+        return f"the employer's check now fails: {', '.join(verdict['reasons'])}"
+
+    async def withdraw() -> str:
+        await flows.set_accreditation(
+            cast.state, cast.college_did, CREDENTIAL_TYPE, "withdraw", "accreditation lapsed"
+        )
+        verdict = await _check(cast, story, "Blueprint Reading", 3)
+        _expect(not verdict["verified"], "a credential of an unaccredited issuer still verified")
+        _expect(
+            verdict["reasons"] == ["issuer-not-accredited"], f"wrong reason: {verdict['reasons']}"
+        )
+        return "the employer's check of Blueprint Reading reports: issuer-not-accredited"
+
+    steps = [
+        ("The state accredits the college", accredit),
+        ("The college publishes its skills credential", publish),
+        ("A learner connects and receives credentials", issue),
+        ("An employer checks a skill", prove),
+        ("The college revokes the Welding credential", revoke),
+        ("The state withdraws the college's accreditation", withdraw),
+    ]
+    for number, (title, action) in enumerate(steps, start=1):
+        await _step(narrate, number, title, action())
+    return story
+
+
+async def _check(cast: Cast, story: dict[str, Any], skill: str, level: int) -> dict[str, Any]:
+    """The employer asks for ``skill`` at ``level`` or more, not revoked now."""
+    request = flows.skill_proof_request(story["type"].cred_def_id, min_level=level)
+    # This run's credential (earlier runs' ones stay in the wallet): its skill and award time,
+    # revealed together, since ACA-Py checks value restrictions against revealed values only.
+    restriction = {
+        **request["requested_attributes"]["skill"]["restrictions"][0],
+        "attr::skill::value": skill,
+        "attr::date::value": cast.awarded,
+    }
+    request["requested_attributes"] = {
+        "skill": {"names": ["skill", "date"], "restrictions": [restriction]},
+    }
+    request["requested_predicates"]["level"]["restrictions"] = [restriction]
+    return await flows.request_proof(cast.employer, story["employer_conn"], request)

@@ -1,0 +1,1 @@
+"""ACA-Py wiring of ler_badges: suites, loader, issuance, status lists, verification."""

@@ -1,0 +1,149 @@
+"""Typed plugin configuration, read once from ``plugin_config.ler_badges``.
+
+Every key is optional. Example (``--plugin-config plugins.yml``)::
+
+    ler_badges:
+      issuer:
+        name: Prairie Ridge Community College   # the issuer Profile (default: the agent label)
+        url: https://prairieridge.example
+      status_lists:
+        public_url: https://status.prairieridge.example   # where verifiers fetch the lists
+        directory: /var/lib/ler/status-lists              # where signed lists are written
+        host: 0.0.0.0          # serve the directory over HTTP here (port: a number, or auto to
+        port: 8032             # pick a free port once and keep it; leave out to serve it elsewhere)
+      verifier:
+        auto_verify: true                 # verify received presentations on arrival
+        require_accreditation: true       # an unaccredited issuer fails verification
+        http_timeout: 5                   # seconds to fetch a status list
+        pinned_keys:                      # keys of issuers outside the network, by method id
+          https://issuer.example/keys#key-1: z6Mk...
+
+Single values can be set with ``-o ler_badges.status_lists.port=8032``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from acapy_agent.config.base import BaseSettings
+
+from ..errors import MultikeyError
+from ..multikey import decode_multikey
+from .errors import BadgesConfigError
+
+PLUGIN_NAME = "ler_badges"
+DEFAULT_DIRECTORY = "~/.ler_badges/status-lists"
+
+
+@dataclass(frozen=True)
+class StatusListConfig:
+    """Where status lists are written, served and found."""
+
+    directory: Path
+    public_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int | str | None = None
+
+    @property
+    def serves(self) -> bool:
+        """Whether this agent runs the public status list server."""
+        return self.port is not None
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    """How credentials are verified."""
+
+    auto_verify: bool = True
+    require_accreditation: bool = True
+    http_timeout: float = 5.0
+    pinned_keys: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BadgesConfig:
+    """The plugin's settings."""
+
+    issuer_name: str | None
+    issuer_url: str | None
+    status_lists: StatusListConfig
+    verifier: VerifierConfig
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> BadgesConfig:
+        """Read ``plugin_config.ler_badges``; errors name the key to fix."""
+        raw: dict[str, Any] = dict(settings.for_plugin(PLUGIN_NAME) or {})
+        issuer = _section(raw, "issuer")
+        lists = _section(raw, "status_lists")
+        verifier = _section(raw, "verifier")
+        return cls(
+            issuer_name=issuer.get("name") or settings.get("default_label"),
+            issuer_url=issuer.get("url"),
+            status_lists=StatusListConfig(
+                directory=Path(os.path.expanduser(lists.get("directory") or DEFAULT_DIRECTORY)),
+                public_url=(lists.get("public_url") or "").rstrip("/") or None,
+                host=str(lists.get("host") or "127.0.0.1"),
+                port=_port(lists.get("port")),
+            ),
+            verifier=VerifierConfig(
+                auto_verify=_bool(verifier.get("auto_verify", True), "verifier.auto_verify"),
+                require_accreditation=_bool(
+                    verifier.get("require_accreditation", True), "verifier.require_accreditation"
+                ),
+                http_timeout=_number(verifier.get("http_timeout", 5.0), "verifier.http_timeout"),
+                pinned_keys=_pinned(verifier.get("pinned_keys") or {}),
+            ),
+        )
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name) or {}
+    if not isinstance(value, dict):
+        raise BadgesConfigError(f"{PLUGIN_NAME}.{name} must be a mapping, not {value!r}")
+    return value
+
+
+def _port(value: Any) -> int | str | None:
+    if value is None or value == "":
+        return None
+    if value == "auto":
+        return "auto"
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        port = -1
+    if not 0 < port < 65_536:
+        raise BadgesConfigError(
+            f"{PLUGIN_NAME}.status_lists.port must be a port number or auto, not {value!r}"
+        )
+    return port
+
+
+def _bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise BadgesConfigError(f"{PLUGIN_NAME}.{key} must be true or false, not {value!r}")
+
+
+def _number(value: Any, key: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if number <= 0:
+        raise BadgesConfigError(f"{PLUGIN_NAME}.{key} must be a positive number, not {value!r}")
+    return number
+
+
+def _pinned(value: Any) -> dict[str, bytes]:
+    if not isinstance(value, dict):
+        raise BadgesConfigError(f"{PLUGIN_NAME}.verifier.pinned_keys must map method ids to keys")
+    try:
+        return {str(method): decode_multikey(str(key)) for method, key in value.items()}
+    except MultikeyError as error:
+        raise BadgesConfigError(f"{PLUGIN_NAME}.verifier.pinned_keys: {error}") from error

@@ -1,0 +1,198 @@
+"""Issuing OB 3.0 / CLR 2.0 credentials to a learner over DIDComm issue-credential 2.0.
+
+The offer uses ACA-Py's standard ``ld_proof`` credential format, so any Aries wallet that speaks
+it can take the credential; ACA-Py then signs it with our eddsa-rdfc-2022 suite when the
+learner's request comes back (``auto_issue``). Before anything is stored or sent the credential
+is completed, its achievement aligned to the requested skills, and checked against its JSON
+Schema and the bundled contexts with a provisional status entry; only then are status entries
+taken, the CLR's nested credentials signed, and the offer made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from acapy_agent.connections.models.conn_record import ConnRecord
+from acapy_agent.core.profile import Profile
+from acapy_agent.messaging.decorators.attach_decorator import AttachDecorator
+from acapy_agent.messaging.responder import BaseResponder
+from acapy_agent.protocols.issue_credential.v2_0.manager import V20CredManager
+from acapy_agent.protocols.issue_credential.v2_0.message_types import (
+    ATTACHMENT_FORMAT,
+    CRED_20_PROPOSAL,
+)
+from acapy_agent.protocols.issue_credential.v2_0.messages.cred_format import V20CredFormat
+from acapy_agent.protocols.issue_credential.v2_0.messages.cred_proposal import V20CredProposal
+from acapy_agent.protocols.issue_credential.v2_0.models.cred_ex_record import V20CredExRecord
+from acapy_agent.wallet.base import BaseWallet
+
+from ler_chain import LedgerError, LerDid
+
+from ..bitstring import ENTRY_TYPE, status_entry
+from ..cryptosuite import PROOF_TYPE, add_proof
+from ..issuance import check_issuable, nested_credentials, prepare_credential
+from ..skills import add_skills
+from ..validation import credential_kind
+from .errors import IssuanceRefused
+from .keys import did_signer
+from .loader import suite_loader
+from .records import IssuedBadgeRecord
+from .service import BadgesService
+from .status_lists import StatusListManager
+
+LD_PROOF = V20CredFormat.Format.LD_PROOF.api
+
+
+class BadgeIssuer:
+    """Issues the wallet's OB 3.0 / CLR 2.0 credentials."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.service = profile.inject(BadgesService)
+
+    async def issuer_profile(self, issuer_did: str | None) -> dict[str, Any]:
+        """The OB 3.0 Profile this agent issues as: its (public) did:ler DID, name and url."""
+        async with self.profile.session() as session:
+            wallet = session.inject(BaseWallet)
+            if issuer_did is None:
+                public = await wallet.get_public_did()
+                if public is None:
+                    raise IssuanceRefused(
+                        "this agent has no public DID to issue as; anchor one "
+                        "(POST /ler/did/create with public=true) or pass issuer_did"
+                    )
+                issuer_did = public.did
+        try:
+            LerDid.parse(issuer_did)
+        except LedgerError as error:
+            raise IssuanceRefused(f"credentials are issued as a did:ler DID: {error}") from error
+        config = self.service.config
+        profile: dict[str, Any] = {"id": issuer_did, "type": ["Profile"]}
+        if config.issuer_name:
+            profile["name"] = config.issuer_name
+        if config.issuer_url:
+            profile["url"] = config.issuer_url
+        return profile
+
+    async def prepare(
+        self,
+        template: Mapping[str, Any],
+        *,
+        skills: Sequence[Mapping[str, Any]] = (),
+        issuer_did: str | None = None,
+    ) -> dict[str, Any]:
+        """The complete credential, checked with a provisional status entry; nothing is stored."""
+        issuer = await self.issuer_profile(issuer_did)
+        credential = prepare_credential(template, issuer=issuer, now=datetime.now(UTC))
+        if skills:
+            if nested_credentials(credential):
+                raise IssuanceRefused("give a CLR's skills on each credential it bundles")
+            add_skills(credential, skills)
+        provisional = status_entry(self.service.status_base_url + "provisional", 0)
+        for item in [*nested_credentials(credential), credential]:
+            item["credentialStatus"] = dict(provisional)
+        check_issuable(credential, suite_loader())
+        return credential
+
+    async def offer(
+        self,
+        connection_id: str,
+        template: Mapping[str, Any],
+        *,
+        skills: Sequence[Mapping[str, Any]] = (),
+        issuer_did: str | None = None,
+        comment: str | None = None,
+    ) -> dict[str, Any]:
+        """Check, complete and offer a credential to the learner on ``connection_id``."""
+        async with self.profile.session() as session:
+            connection = await ConnRecord.retrieve_by_id(session, connection_id)
+        if not connection.is_ready:
+            raise IssuanceRefused(f"connection {connection_id} is not active yet")
+        credential = await self.prepare(template, skills=skills, issuer_did=issuer_did)
+        issuer_did = credential["issuer"]["id"]
+        items = [*nested_credentials(credential), credential]
+        entries = await StatusListManager(self.profile).reserve(issuer_did, len(items))
+        for item, (url, index) in zip(items, entries, strict=True):
+            item["credentialStatus"] = status_entry(url, index)
+        check_issuable(credential, suite_loader())
+        await self._sign_nested(credential, issuer_did)
+
+        cred_ex = await self._send_offer(connection_id, credential, comment)
+        await self._record(credential, entries, cred_ex.cred_ex_id, connection_id)
+        return {
+            "cred_ex_id": cred_ex.cred_ex_id,
+            "credential_id": credential["id"],
+            "kind": credential_kind(credential).value,
+            "credential": credential,
+        }
+
+    async def _sign_nested(self, credential: dict[str, Any], issuer_did: str) -> None:
+        nested = nested_credentials(credential)
+        if not nested:
+            return
+        sign, method = await did_signer(self.profile, issuer_did)
+        signed = [
+            await add_proof(item, sign=sign, verification_method=method, loader=suite_loader())
+            for item in nested
+        ]
+        credential["credentialSubject"]["verifiableCredential"] = signed
+
+    async def _send_offer(
+        self, connection_id: str, credential: dict[str, Any], comment: str | None
+    ) -> V20CredExRecord:
+        _, method = await did_signer(self.profile, credential["issuer"]["id"])
+        detail = {
+            "credential": credential,
+            "options": {
+                "proofType": PROOF_TYPE,
+                "proofPurpose": "assertionMethod",
+                "verificationMethod": method,
+                "credentialStatus": {"type": ENTRY_TYPE},
+            },
+        }
+        proposal = V20CredProposal(
+            comment=comment,
+            formats=[
+                V20CredFormat(
+                    attach_id=LD_PROOF, format_=ATTACHMENT_FORMAT[CRED_20_PROPOSAL][LD_PROOF]
+                )
+            ],
+            filters_attach=[AttachDecorator.data_base64(detail, ident=LD_PROOF)],
+        )
+        record = V20CredExRecord(
+            connection_id=connection_id,
+            initiator=V20CredExRecord.INITIATOR_SELF,
+            role=V20CredExRecord.ROLE_ISSUER,
+            cred_proposal=proposal.serialize(),
+            auto_issue=True,
+            auto_remove=not self.profile.settings.get("preserve_exchange_records"),
+        )
+        record, offer = await V20CredManager(self.profile).create_offer(record, comment=comment)
+        await self.profile.inject(BaseResponder).send(offer, connection_id=connection_id)
+        return record
+
+    async def _record(
+        self,
+        credential: dict[str, Any],
+        entries: list[tuple[str, int]],
+        cred_ex_id: str,
+        connection_id: str,
+    ) -> None:
+        items = [*nested_credentials(credential), credential]
+        async with self.profile.transaction() as txn:
+            for item, (url, index) in zip(items, entries, strict=True):
+                await IssuedBadgeRecord(
+                    credential_id=item["id"],
+                    kind=credential_kind(item).value,
+                    issuer_did=credential["issuer"]["id"],
+                    subject_id=item["credentialSubject"].get("id"),
+                    list_url=url,
+                    status_index=index,
+                    cred_ex_id=cred_ex_id,
+                    connection_id=connection_id,
+                    parent_id=credential["id"] if item is not credential else None,
+                    state="valid",
+                ).save(txn, reason="credential offered")
+            await txn.commit()

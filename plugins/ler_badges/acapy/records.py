@@ -1,0 +1,224 @@
+"""What the plugin keeps in the wallet: status lists, issued credentials, verification verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from acapy_agent.messaging.models.base_record import BaseRecord, BaseRecordSchema
+from marshmallow import EXCLUDE, fields
+
+
+def _value(record: BaseRecord, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
+
+
+class StatusListRecord(BaseRecord):
+    """One of an issuer's status lists: its bits, which entries are taken, the anchored version.
+
+    ``bits`` and ``allocated`` are base64 of GZIP-compressed bitstrings. States: ``active``
+    (new credentials get entries here) and ``full``.
+    """
+
+    class Meta:
+        """Record metadata."""
+
+        schema_class = "StatusListRecordSchema"
+
+    RECORD_TYPE = "ler_badges_status_list"
+    RECORD_ID_NAME = "status_list_id"
+    TAG_NAMES = {"issuer_did", "list_url", "state"}
+    STATE_ACTIVE = "active"
+    STATE_FULL = "full"
+    VALUES = ("issuer_did", "list_url", "name", "bits", "allocated", "used", "version", "state")
+
+    def __init__(
+        self,
+        *,
+        status_list_id: str | None = None,
+        issuer_did: str | None = None,
+        list_url: str | None = None,
+        name: str | None = None,
+        bits: str | None = None,
+        allocated: str | None = None,
+        used: int = 0,
+        version: int = 0,
+        state: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(status_list_id, state, **kwargs)
+        self.issuer_did = issuer_did
+        self.list_url = list_url
+        self.name = name
+        self.bits = bits
+        self.allocated = allocated
+        self.used = used
+        self.version = version
+
+    @property
+    def status_list_id(self) -> str:
+        """The record's id."""
+        return self._id
+
+    @property
+    def record_value(self) -> dict[str, Any]:
+        """What is stored."""
+        return _value(self, self.VALUES)
+
+
+class StatusListRecordSchema(BaseRecordSchema):
+    """Schema of :class:`StatusListRecord`."""
+
+    class Meta:
+        """Schema metadata."""
+
+        model_class = StatusListRecord
+        unknown = EXCLUDE
+
+    status_list_id = fields.Str(required=False)
+    issuer_did = fields.Str(required=False)
+    list_url = fields.Str(required=False, metadata={"description": "statusListCredential URL"})
+    name = fields.Str(required=False)
+    bits = fields.Str(required=False)
+    allocated = fields.Str(required=False)
+    used = fields.Int(required=False, metadata={"description": "Entries given to credentials"})
+    version = fields.Int(required=False, metadata={"description": "Latest version on the ledger"})
+
+
+class IssuedBadgeRecord(BaseRecord):
+    """A credential this agent issued, with its status entry and current status."""
+
+    class Meta:
+        """Record metadata."""
+
+        schema_class = "IssuedBadgeRecordSchema"
+
+    RECORD_TYPE = "ler_badges_issued"
+    RECORD_ID_NAME = "issued_id"
+    RECORD_TOPIC = "ler_badges_issued"
+    TAG_NAMES = {"credential_id", "list_url", "cred_ex_id", "connection_id", "state", "parent_id"}
+    VALUES = (
+        "credential_id",
+        "kind",
+        "issuer_did",
+        "subject_id",
+        "list_url",
+        "status_index",
+        "cred_ex_id",
+        "connection_id",
+        "parent_id",
+        "state",
+        "reason",
+    )
+
+    def __init__(
+        self,
+        *,
+        issued_id: str | None = None,
+        credential_id: str | None = None,
+        kind: str | None = None,
+        issuer_did: str | None = None,
+        subject_id: str | None = None,
+        list_url: str | None = None,
+        status_index: int | None = None,
+        cred_ex_id: str | None = None,
+        connection_id: str | None = None,
+        parent_id: str | None = None,
+        state: str | None = None,
+        reason: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(issued_id, state, **kwargs)
+        self.credential_id = credential_id
+        self.kind = kind
+        self.issuer_did = issuer_did
+        self.subject_id = subject_id
+        self.list_url = list_url
+        self.status_index = status_index
+        self.cred_ex_id = cred_ex_id
+        self.connection_id = connection_id
+        self.parent_id = parent_id
+        self.reason = reason
+
+    @property
+    def issued_id(self) -> str:
+        """The record's id."""
+        return self._id
+
+    @property
+    def record_value(self) -> dict[str, Any]:
+        """What is stored."""
+        return _value(self, self.VALUES)
+
+
+class IssuedBadgeRecordSchema(BaseRecordSchema):
+    """Schema of :class:`IssuedBadgeRecord` (also the admin API's view)."""
+
+    class Meta:
+        """Schema metadata."""
+
+        model_class = IssuedBadgeRecord
+        unknown = EXCLUDE
+
+    issued_id = fields.Str(required=False)
+    credential_id = fields.Str(required=False, metadata={"example": "urn:uuid:..."})
+    kind = fields.Str(required=False, metadata={"example": "AchievementCredential"})
+    issuer_did = fields.Str(required=False)
+    subject_id = fields.Str(required=False, allow_none=True)
+    list_url = fields.Str(required=False)
+    status_index = fields.Int(required=False)
+    cred_ex_id = fields.Str(required=False, allow_none=True)
+    connection_id = fields.Str(required=False, allow_none=True)
+    parent_id = fields.Str(required=False, allow_none=True, metadata={"description": "CLR id"})
+    state = fields.Str(required=False, metadata={"example": "valid"})
+    reason = fields.Str(required=False, allow_none=True)
+
+
+class VerdictRecord(BaseRecord):
+    """The verification verdict of a received presentation (saving it emits a webhook)."""
+
+    class Meta:
+        """Record metadata."""
+
+        schema_class = "VerdictRecordSchema"
+
+    RECORD_TYPE = "ler_badges_verdict"
+    RECORD_ID_NAME = "verdict_id"
+    RECORD_TOPIC = "ler_badges_verification"
+    TAG_NAMES = {"pres_ex_id", "state"}
+
+    def __init__(
+        self,
+        *,
+        verdict_id: str | None = None,
+        pres_ex_id: str | None = None,
+        verdict: dict[str, Any] | None = None,
+        state: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(verdict_id, state, **kwargs)
+        self.pres_ex_id = pres_ex_id
+        self.verdict = verdict
+
+    @property
+    def verdict_id(self) -> str:
+        """The record's id."""
+        return self._id
+
+    @property
+    def record_value(self) -> dict[str, Any]:
+        """What is stored."""
+        return _value(self, ("pres_ex_id", "verdict", "state"))
+
+
+class VerdictRecordSchema(BaseRecordSchema):
+    """Schema of :class:`VerdictRecord`."""
+
+    class Meta:
+        """Schema metadata."""
+
+        model_class = VerdictRecord
+        unknown = EXCLUDE
+
+    verdict_id = fields.Str(required=False)
+    pres_ex_id = fields.Str(required=False)
+    verdict = fields.Dict(required=False)

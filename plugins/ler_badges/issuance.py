@@ -1,0 +1,140 @@
+"""Turn a registrar's template into a complete OB 3.0 / CLR 2.0 credential fit for signing.
+
+The template is an (unsigned) AchievementCredential or ClrCredential. What it leaves out is
+filled in: ``@context``, ``id`` (``urn:uuid:``), ``type``, the issuer's Profile, ``validFrom``
+(now) and ``credentialSchema``; ``credentialStatus`` is set by the status list manager. A CLR's
+``credentialSubject.verifiableCredential`` may hold templates too: each is completed the same
+way (same issuer, same learner) and later signed on its own, so each verifies by itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from .canonicalization import canonicalize
+from .document_loader import OfflineDocumentLoader
+from .errors import BadgesError
+from .validation import CredentialKind, credential_kind, validate_credential
+
+__all__ = ["IssuanceError", "check_issuable", "nested_credentials", "prepare_credential"]
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
+OB_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+CLR_SCHEMA = (
+    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+)
+
+_DEFAULTS: dict[CredentialKind, tuple[list[str], list[str], str]] = {
+    CredentialKind.ACHIEVEMENT: (
+        [VC_V2, OB_CONTEXT],
+        ["VerifiableCredential", "AchievementCredential"],
+        OB_SCHEMA,
+    ),
+    CredentialKind.CLR: (
+        [VC_V2, CLR_CONTEXT, OB_CONTEXT],
+        ["VerifiableCredential", "ClrCredential"],
+        CLR_SCHEMA,
+    ),
+}
+
+
+class IssuanceError(BadgesError, ValueError):
+    """The template cannot become a credential of this issuer (says what to change)."""
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _subject(credential: dict[str, Any]) -> dict[str, Any]:
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict):
+        raise IssuanceError("credentialSubject must be an object saying who earned what")
+    return subject
+
+
+def _fill(
+    credential: dict[str, Any],
+    issuer: Mapping[str, Any],
+    now: datetime,
+    learner: str | None,
+) -> dict[str, Any]:
+    kind = credential_kind(credential)
+    if kind is CredentialKind.ENDORSEMENT:
+        raise IssuanceError(
+            "EndorsementCredentials are not issued to learners; issue a badge or CLR"
+        )
+    contexts, types, schema = _DEFAULTS[kind]
+    credential.setdefault("@context", list(contexts))
+    credential.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+    credential.setdefault("type", list(types))
+    given = credential.get("issuer")
+    given_id = given.get("id") if isinstance(given, Mapping) else given
+    if given_id not in (None, issuer["id"]):
+        raise IssuanceError(
+            f"the template names issuer {given_id!r}, but this agent issues as {issuer['id']}; "
+            "leave issuer out or use this agent's DID"
+        )
+    credential["issuer"] = {**issuer, **(given if isinstance(given, Mapping) else {})}
+    credential.setdefault("validFrom", _iso(now))
+    credential.setdefault("credentialSchema", [{"id": schema, "type": SCHEMA_VALIDATOR}])
+    subject = _subject(credential)
+    if learner and "id" not in subject:
+        subject["id"] = learner
+    return credential
+
+
+def prepare_credential(
+    template: Mapping[str, Any], *, issuer: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """A complete (unsigned, status-less) credential from ``template``; the input is not changed.
+
+    ``issuer`` is this agent's Profile (``id`` = its DID, ``type``, ``name``...).
+    """
+    if not isinstance(template, Mapping):
+        raise IssuanceError("the credential must be a JSON object")
+    credential = _fill(copy.deepcopy(dict(template)), issuer, now, None)
+    learner = _subject(credential).get("id")
+    for nested in nested_credentials(credential):
+        _fill(nested, issuer, now, learner)
+        nested.setdefault("validFrom", credential["validFrom"])
+    return credential
+
+
+def nested_credentials(credential: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The AchievementCredentials a CLR bundles (empty for a badge)."""
+    if credential_kind(credential) is not CredentialKind.CLR:
+        return []
+    nested = _subject(dict(credential)).get("verifiableCredential")
+    if not isinstance(nested, list) or not all(isinstance(item, dict) for item in nested):
+        raise IssuanceError(
+            "credentialSubject.verifiableCredential must list the AchievementCredentials the "
+            "CLR bundles"
+        )
+    return nested
+
+
+def check_issuable(
+    credential: Mapping[str, Any], loader: OfflineDocumentLoader | None = None
+) -> CredentialKind:
+    """Refuse a credential that breaks its schema or cannot be signed safely.
+
+    Raises :class:`~ler_badges.errors.SchemaValidationError` (every problem, in words a
+    registrar's office can act on), :class:`~ler_badges.errors.ContextNotBundledError` (an
+    ``@context`` that is not bundled; nothing is fetched) or
+    :class:`~ler_badges.errors.CanonicalizationError` (terms a signature would not cover).
+    """
+    kind = validate_credential(credential)
+    canonicalize(credential, loader)
+    for nested in nested_credentials(credential):
+        canonicalize(nested, loader)
+    return kind

@@ -1,0 +1,123 @@
+"""The public HTTP service for a college's signed status lists.
+
+The agent writes each signed ``BitstringStatusListCredential`` to a directory
+(``<name>.json``); this small aiohttp app serves that directory read-only:
+
+``GET /status-lists/{name}``
+    the list credential (``application/vc``; ``404`` if there is none);
+``GET /health``
+    ``{"status": "ok"}``.
+
+It holds no keys and no wallet, so it can face the internet; any static file server pointed at
+the same directory works as well. The agent runs it when ``ler_badges.status_lists.port`` is
+set; ``python -m ler_badges.status_server --directory DIR --port PORT`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+from pathlib import Path
+
+from aiohttp import web
+
+__all__ = ["LIST_PATH", "StatusListServer", "list_file", "status_list_app"]
+
+LIST_PATH = "/status-lists/"
+NAME_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+MEDIA_TYPE = "application/vc"
+
+
+def list_file(directory: Path, name: str) -> Path:
+    """Where the list called ``name`` is written (names are uuid4 hex, checked)."""
+    if not NAME_PATTERN.match(name):
+        raise ValueError(f"{name!r} is not a status list name")
+    return directory / f"{name}.json"
+
+
+def status_list_app(directory: Path) -> web.Application:
+    """The aiohttp application serving ``directory``."""
+
+    async def get_list(request: web.Request) -> web.Response:
+        try:
+            path = list_file(directory, request.match_info["name"])
+            body = await asyncio.to_thread(path.read_bytes)
+        except (ValueError, FileNotFoundError):
+            raise web.HTTPNotFound(reason="no such status list") from None
+        return web.Response(
+            body=body, content_type=MEDIA_TYPE, headers={"Cache-Control": "no-cache"}
+        )
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.add_routes(
+        [
+            web.get(LIST_PATH + "{name}", get_list, allow_head=False),
+            web.get("/health", health, allow_head=False),
+        ]
+    )
+    return app
+
+
+class StatusListServer:
+    """Runs :func:`status_list_app` on a host and port (``"auto"``: chosen once, then kept)."""
+
+    STATE_FILE = "server.json"
+
+    def __init__(self, directory: Path, host: str, port: int | str) -> None:
+        self.directory = directory
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+        self.bound_port: int | None = None
+
+    def _wanted_port(self) -> int:
+        if self.port != "auto":
+            return int(self.port)
+        state = self.directory / self.STATE_FILE
+        if state.exists():
+            return int(json.loads(state.read_text("utf-8"))["port"])
+        return 0
+
+    async def start(self) -> int:
+        """Start serving; returns the port."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._runner = web.AppRunner(status_list_app(self.directory), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self._wanted_port())
+        await site.start()
+        self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.port == "auto":
+            state = {"port": self.bound_port}
+            (self.directory / self.STATE_FILE).write_text(json.dumps(state) + "\n", "utf-8")
+        return self.bound_port
+
+    @property
+    def url(self) -> str:
+        """Base URL of the running server."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.bound_port}"
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def main() -> None:
+    """Serve a status list directory."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--directory", required=True, type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8032)
+    args = parser.parse_args()
+    web.run_app(status_list_app(args.directory), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""Verify an OB 3.0 / CLR 2.0 credential: every check named, with a reason a person can read.
+
+The checks, in order:
+
+``signature``
+    every eddsa-rdfc-2022 proof verifies, with a key that the issuer controls;
+``schema``
+    the credential meets the OB 3.0 (or CLR 2.0) JSON Schema;
+``validity``
+    now is between ``validFrom`` and ``validUntil``;
+``status``
+    its ``BitstringStatusListEntry`` says it is neither revoked nor suspended;
+``accreditation``
+    the state has accredited the issuer for this achievement type.
+
+A CLR's nested AchievementCredentials are verified the same way, each on its own; the CLR
+verifies only if they all do. The verdict also lists the skills (with levels) the credential
+proves. Where keys, status lists and accreditations come from is the job of a
+:class:`VerificationEnvironment`, so this module needs no ACA-Py and no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from .bitstring import ENTRY_TYPE, StatusEntry, StatusListError
+from .cryptosuite import verify_proof
+from .document_loader import OfflineDocumentLoader
+from .errors import (
+    BadgesError,
+    CanonicalizationError,
+    ContextNotBundledError,
+    KeyResolutionError,
+    MalformedProofError,
+    SignatureMismatchError,
+)
+from .skills import proven_skills
+from .validation import CredentialKind, credential_kind, schema_problems
+
+__all__ = [
+    "Check",
+    "ResolvedKey",
+    "Verdict",
+    "VerificationEnvironment",
+    "accreditation_type",
+    "issuer_id",
+    "verify_credential",
+]
+
+Outcome = Literal["passed", "failed", "skipped"]
+MAX_NESTING = 2
+
+
+@dataclass
+class Check:
+    """One named check: ``passed``, ``failed`` (with a ``code``) or ``skipped``."""
+
+    name: str
+    outcome: Outcome
+    detail: str
+    code: str | None = None
+
+    @classmethod
+    def passed(cls, name: str, detail: str) -> Check:
+        """A check that passed."""
+        return cls(name, "passed", detail)
+
+    @classmethod
+    def failed(cls, name: str, code: str, detail: str) -> Check:
+        """A check that failed, with a short machine-readable ``code``."""
+        return cls(name, "failed", detail, code)
+
+    @classmethod
+    def skipped(cls, name: str, detail: str) -> Check:
+        """A check that does not apply or was not asked for."""
+        return cls(name, "skipped", detail)
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    """An Ed25519 public key and the DID (or URL) that controls it."""
+
+    public_key: bytes
+    controller: str
+
+
+class VerificationEnvironment(Protocol):
+    """Where a verifier gets keys, status lists, accreditations and the time."""
+
+    require_accreditation: bool
+
+    async def resolve_key(self, verification_method: str) -> ResolvedKey:
+        """The assertion key named by ``verification_method``; raise KeyResolutionError."""
+
+    async def check_status(self, issuer: str, entry: StatusEntry) -> Check:
+        """The ``status`` check of a credential with this entry."""
+
+    async def check_accreditation(self, issuer: str, credential_type: str) -> Check:
+        """The ``accreditation`` check of ``issuer`` for ``credential_type``."""
+
+    def now(self) -> datetime:
+        """The current time (UTC)."""
+
+
+@dataclass
+class Verdict:
+    """The outcome of verifying one credential."""
+
+    credential_id: str | None
+    kind: str
+    issuer: dict[str, Any]
+    verified: bool = False
+    checks: list[Check] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    skills: list[dict[str, Any]] = field(default_factory=list)
+    credentials: list[Verdict] = field(default_factory=list)
+
+    def check(self, name: str) -> Check:
+        """The check called ``name``."""
+        return next(check for check in self.checks if check.name == name)
+
+    def add(self, check: Check) -> None:
+        """Record a check."""
+        self.checks.append(check)
+
+    def finish(self) -> Verdict:
+        """Set ``verified`` and ``reasons`` from the checks and the nested verdicts."""
+        self.reasons = [
+            check.code or check.name for check in self.checks if check.outcome == "failed"
+        ]
+        for index, nested in enumerate(self.credentials):
+            self.reasons += [f"credential[{index}]: {reason}" for reason in nested.reasons]
+        self.verified = not self.reasons
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+def issuer_id(credential: Mapping[str, Any]) -> str | None:
+    """The issuer's id (the issuer may be a Profile object or a plain string)."""
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+def _issuer_summary(credential: Mapping[str, Any]) -> dict[str, Any]:
+    issuer = credential.get("issuer")
+    name = issuer.get("name") if isinstance(issuer, Mapping) else None
+    return {"id": issuer_id(credential), "name": name}
+
+
+def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list) and subject:
+        subject = subject[0]
+    return subject if isinstance(subject, Mapping) else {}
+
+
+def accreditation_type(credential: Mapping[str, Any]) -> str:
+    """What the issuer must be accredited for.
+
+    The achievement's ``achievementType``, else the credential's kind (``AchievementCredential``,
+    ``ClrCredential``, ``EndorsementCredential``).
+    """
+    achievement = _subject(credential).get("achievement")
+    if isinstance(achievement, Mapping) and isinstance(achievement.get("achievementType"), str):
+        return achievement["achievementType"]
+    return credential_kind(credential).value
+
+
+async def _check_signature(
+    credential: Mapping[str, Any], env: VerificationEnvironment, loader: OfflineDocumentLoader
+) -> Check:
+    issuer = issuer_id(credential)
+    controllers: dict[str, str] = {}
+
+    async def resolve(method: str) -> bytes:
+        key = await env.resolve_key(method)
+        controllers[method] = key.controller
+        return key.public_key
+
+    try:
+        proofs = await verify_proof(credential, resolve, loader=loader)
+    except ContextNotBundledError as error:
+        return Check.failed("signature", "context-not-bundled", str(error))
+    except CanonicalizationError as error:
+        return Check.failed("signature", "not-canonicalizable", str(error))
+    except MalformedProofError as error:
+        return Check.failed("signature", "malformed-proof", str(error))
+    except KeyResolutionError as error:
+        return Check.failed("signature", "unknown-key", str(error))
+    except SignatureMismatchError as error:
+        return Check.failed("signature", "signature-mismatch", str(error))
+    except BadgesError as error:
+        return Check.failed("signature", "invalid-proof", str(error))
+    for proof in proofs:
+        signer = controllers.get(proof.verification_method)
+        if signer != issuer:
+            return Check.failed(
+                "signature",
+                "wrong-signer",
+                f"the proof was made with a key of {signer}, not of the issuer {issuer}",
+            )
+    methods = ", ".join(proof.verification_method for proof in proofs)
+    return Check.passed("signature", f"eddsa-rdfc-2022 proof by {methods} verifies")
+
+
+def _check_schema(credential: Mapping[str, Any], kind: CredentialKind) -> Check:
+    problems = schema_problems(credential)
+    if not problems:
+        return Check.passed("schema", f"meets the {kind.label} schema")
+    listed = "; ".join(problem.message for problem in problems)
+    return Check.failed("schema", "schema", f"{len(problems)} schema problem(s): {listed}")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _check_validity(credential: Mapping[str, Any], now: datetime) -> Check:
+    raw_from = credential.get("validFrom", credential.get("issuanceDate"))
+    raw_until = credential.get("validUntil", credential.get("expirationDate"))
+    valid_from, valid_until = _parse_time(raw_from), _parse_time(raw_until)
+    if valid_from is None:
+        return Check.failed("validity", "no-valid-from", "the credential has no valid validFrom")
+    if now < valid_from:
+        return Check.failed(
+            "validity", "not-yet-valid", f"the credential is valid only from {raw_from}"
+        )
+    if raw_until is not None and valid_until is None:
+        return Check.failed(
+            "validity", "bad-valid-until", f"validUntil {raw_until!r} is not a date"
+        )
+    if valid_until is not None and now >= valid_until:
+        return Check.failed("validity", "expired", f"the credential expired at {raw_until}")
+    until = f" until {raw_until}" if raw_until else " with no end date"
+    return Check.passed("validity", f"valid from {raw_from}{until}")
+
+
+async def _check_status(credential: Mapping[str, Any], env: VerificationEnvironment) -> Check:
+    status = credential.get("credentialStatus")
+    if status is None:
+        return Check.skipped(
+            "status", "the credential has no credentialStatus, so it cannot be revoked"
+        )
+    if not isinstance(status, Mapping) or status.get("type") != ENTRY_TYPE:
+        found = status.get("type") if isinstance(status, Mapping) else status
+        return Check.skipped("status", f"status type {found!r} is not checked by this verifier")
+    try:
+        entry = StatusEntry.read(status)
+    except StatusListError as error:
+        return Check.failed("status", "bad-status-entry", str(error))
+    return await env.check_status(issuer_id(credential) or "", entry)
+
+
+async def _check_accreditation(
+    credential: Mapping[str, Any], env: VerificationEnvironment
+) -> Check:
+    if not env.require_accreditation:
+        return Check.skipped(
+            "accreditation", "accreditation was not required for this verification"
+        )
+    issuer = issuer_id(credential)
+    if issuer is None:
+        return Check.failed("accreditation", "not-accredited", "the credential names no issuer")
+    return await env.check_accreditation(issuer, accreditation_type(credential))
+
+
+async def verify_credential(
+    credential: Mapping[str, Any],
+    env: VerificationEnvironment,
+    *,
+    loader: OfflineDocumentLoader | None = None,
+    _depth: int = 0,
+) -> Verdict:
+    """Run every check on ``credential`` (and, for a CLR, on each credential it bundles)."""
+    loader = loader or OfflineDocumentLoader()
+    if not isinstance(credential, Mapping):
+        verdict = Verdict(None, "unknown", {"id": None, "name": None})
+        verdict.add(Check.failed("schema", "schema", "the credential must be a JSON object"))
+        return verdict.finish()
+    kind = credential_kind(credential)
+    verdict = Verdict(credential.get("id"), kind.value, _issuer_summary(credential))
+    verdict.add(await _check_signature(credential, env, loader))
+    verdict.add(_check_schema(credential, kind))
+    verdict.add(_check_validity(credential, env.now()))
+    verdict.add(await _check_status(credential, env))
+    verdict.add(await _check_accreditation(credential, env))
+    if kind is CredentialKind.CLR and _depth < MAX_NESTING:
+        for nested in _subject(credential).get("verifiableCredential") or []:
+            verdict.credentials.append(
+                await verify_credential(nested, env, loader=loader, _depth=_depth + 1)
+            )
+        verdict.skills = [skill for nested in verdict.credentials for skill in nested.skills]
+    else:
+        verdict.skills = proven_skills(credential)
+    return verdict.finish()
