@@ -71,9 +71,7 @@ def _expect(condition: bool, message: str) -> None:
 
 async def _credential_type(cast: Cast) -> flows.CredentialType:
     """The college's skills credential type, published once."""
-    listed = await cast.college.get(
-        "/anoncreds/credential-definitions", issuer_id=cast.college_did
-    )
+    listed = await cast.college.get("/anoncreds/credential-definitions", issuer_id=cast.college_did)
     for cred_def_id in listed["credential_definition_ids"]:
         cred_def = await cast.college.get(f"/anoncreds/credential-definition/{quoted(cred_def_id)}")
         schema_id = cred_def["credential_definition"]["schemaId"]
@@ -98,7 +96,11 @@ async def run_story(spec: NetworkSpec, data_dir: Path, narrate: Narrate = print)
         college_did = info.agent(ids["issuer"]).did
         _expect(bool(college_did), "the college has no public DID; run `ler-node network up` first")
         cast = Cast(
-            clients["endorser"], clients["issuer"], clients["holder"], clients["verifier"], college_did
+            clients["endorser"],
+            clients["issuer"],
+            clients["holder"],
+            clients["verifier"],
+            college_did,
         )
         return await _tell(cast, narrate)
 
@@ -136,7 +138,11 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
             cast.college, cast.learner, college_conn, cred_def_id, {**WELDING, "date": cast.awarded}
         )
         story["blueprints"] = await flows.issue_credential(
-            cast.college, cast.learner, college_conn, cred_def_id, {**BLUEPRINTS, "date": cast.awarded}
+            cast.college,
+            cast.learner,
+            college_conn,
+            cred_def_id,
+            {**BLUEPRINTS, "date": cast.awarded},
         )
         return "the learner holds Welding (level 4) and Blueprint Reading (level 3)"
 

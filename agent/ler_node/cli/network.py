@@ -99,10 +99,16 @@ async def status(config: Path | None, data_dir: Path, as_json: bool) -> None:
         return
     table = Table("part", "healthy", "detail")
     for part in report["parts"]:
-        table.add_row(part["part"], "[green]yes[/green]" if part["healthy"] else "[red]no[/red]", part["detail"])
+        table.add_row(
+            part["part"],
+            "[green]yes[/green]" if part["healthy"] else "[red]no[/red]",
+            part["detail"],
+        )
     console.print(table)
     if not report["healthy"]:
-        console.print("some parts are down: `ler-node network up` restarts them; logs are in the data dir")
+        console.print(
+            "some parts are down: `ler-node network up` restarts them; logs are in the data dir"
+        )
 
 
 @network.command()
