@@ -12,8 +12,11 @@ from click.testing import CliRunner
 
 from ler_chain import LedgerClient, NetworkDescriptor
 from ler_node.cli import main
-from ler_node.ledger.local import LedgerHome
+from ler_node.ledger.keys import load_or_create_key
+from ler_node.ledger.local import LedgerHome, LedgerUp
 from ler_node.processes import free_port
+
+from .helpers import anchor_college
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -143,3 +146,51 @@ def test_unreachable_rpc_on_deploy(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "cannot reach the ledger" in result.output
+
+
+def output(*args: str) -> str:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_trustee_proposals_and_accreditation_commands(
+    descriptor: NetworkDescriptor, ledger: LedgerUp, tmp_path: Path
+) -> None:
+    data = str(ledger.descriptor_file.parent.parent)
+    password_file = tmp_path / "second.password"
+    password_file.write_text("test-only-password")
+    second_key = tmp_path / "second.json"
+    second, _ = load_or_create_key(second_key, password_file)
+
+    added = output("ledger", "trustee", "propose", second.address, "--data-dir", data)
+    assert "carried out" in added  # one trustee: its own approval is a majority
+    removal = output("ledger", "trustee", "propose", second.address, "--remove", "--data-dir", data)
+    assert "1 of 2 approvals needed; waiting for approvals" in removal
+    proposal_id = removal.split()[1].rstrip(":")
+    assert "waiting for approvals" in output(
+        "ledger", "trustee", "show", proposal_id, "--data-dir", data
+    )
+    approved = output(
+        "ledger", "trustee", "approve", proposal_id, "--data-dir", data,
+        "--key-file", str(second_key), "--password-file", str(password_file),
+    )  # fmt: skip
+    assert "carried out" in approved
+    assert second.address not in output("ledger", "role", "list", "--data-dir", data)
+
+    async def anchored() -> str:
+        trustee = LedgerHome(ledger.descriptor_file.parent).trustee()
+        async with LedgerClient(descriptor, trustee) as client:
+            return str((await anchor_college(client)).did)
+
+    did = asyncio.run(anchored())
+    assert "active" in output(
+        "ledger", "accreditation", did, "SkillsCredential", "--data-dir", data
+    )
+    suspended = output(
+        "ledger", "accreditation", did, "SkillsCredential", "--action", "suspend",
+        "--reason", "audit", "--data-dir", data,
+    )  # fmt: skip
+    assert "suspended" in suspended
+    listed = output("ledger", "accreditations", did, "--data-dir", data)
+    assert "SkillsCredential" in listed and "suspended" in listed

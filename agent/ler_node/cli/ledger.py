@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ler_chain import LedgerClient, NetworkDescriptor, deploy_network
+from ler_chain import LedgerClient, NetworkDescriptor, TrusteeProposal, deploy_network
 
 from ..console import console, step
 from ..ledger.anvil import DEFAULT_PORT
@@ -207,4 +207,134 @@ async def role_list(data_dir: Path, descriptor: Path | None) -> None:
     async with LedgerClient(network) as client:
         for name in ("TRUSTEE", "STEWARD", "ENDORSER"):
             table.add_row(name, "\n".join(await client.roles.members(name)) or "-")
+    console.print(table)
+
+
+@ledger.group()
+def trustee() -> None:
+    """Add or remove trustees: a proposal that more than half of the trustees approve."""
+
+
+@trustee.command("propose")
+@click.argument("account")
+@click.option("--remove", is_flag=True, help="Propose removing ACCOUNT instead of adding it.")
+@with_governance_options
+@run_async
+async def trustee_propose(
+    account: str,
+    remove: bool,
+    data_dir: Path,
+    descriptor: Path | None,
+    key_file: Path | None,
+    password_file: Path | None,
+) -> None:
+    """Propose adding (or removing) ACCOUNT as a TRUSTEE; counts your approval."""
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    async with LedgerClient(network, signer) as client:
+        result = await client.send(client.roles.propose_trustee_change(account, not remove))
+        proposal = await client.roles.proposal(result.event("TrusteeChangeProposed")["proposalId"])
+    _print_proposal(proposal)
+
+
+@trustee.command("approve")
+@click.argument("proposal_id", type=int)
+@with_governance_options
+@run_async
+async def trustee_approve(
+    proposal_id: int,
+    data_dir: Path,
+    descriptor: Path | None,
+    key_file: Path | None,
+    password_file: Path | None,
+) -> None:
+    """Approve trustee proposal PROPOSAL_ID; it takes effect on a majority."""
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    async with LedgerClient(network, signer) as client:
+        await client.send(client.roles.approve_trustee_change(proposal_id))
+        _print_proposal(await client.roles.proposal(proposal_id))
+
+
+@trustee.command("show")
+@click.argument("proposal_id", type=int)
+@data_dir_option
+@click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
+@run_async
+async def trustee_show(proposal_id: int, data_dir: Path, descriptor: Path | None) -> None:
+    """Show trustee proposal PROPOSAL_ID."""
+    network = NetworkDescriptor.load(descriptor or LedgerHome.in_data_dir(data_dir).descriptor_file)
+    async with LedgerClient(network) as client:
+        _print_proposal(await client.roles.proposal(proposal_id))
+
+
+def _print_proposal(proposal: TrusteeProposal) -> None:
+    verb = "add" if proposal.grant else "remove"
+    state = "carried out" if proposal.executed else "waiting for approvals"
+    console.print(
+        f"proposal {proposal.proposal_id}: {verb} trustee {proposal.account}; "
+        f"{proposal.approvals} of {proposal.needed} approvals needed; {state}"
+    )
+
+
+@ledger.command()
+@click.argument("issuer")
+@click.argument("credential_type")
+@click.option(
+    "--action",
+    type=click.Choice(["accredit", "suspend", "reinstate", "withdraw"]),
+    default="accredit",
+    show_default=True,
+)
+@click.option("--valid-from", type=int, default=0, help="Unix time (accredit).")
+@click.option("--valid-until", type=int, default=0, help="Unix time, 0 = open-ended (accredit).")
+@click.option("--reason", default="", help="Why (suspend, withdraw).")
+@with_governance_options
+@run_async
+async def accreditation(
+    issuer: str,
+    credential_type: str,
+    action: str,
+    valid_from: int,
+    valid_until: int,
+    reason: str,
+    data_dir: Path,
+    descriptor: Path | None,
+    key_file: Path | None,
+    password_file: Path | None,
+) -> None:
+    """Accredit (or suspend, reinstate, withdraw) ISSUER's DID for CREDENTIAL_TYPE."""
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    async with LedgerClient(network, signer) as client:
+        registry = client.accreditation
+        did = client.dids.did(issuer)
+        write = {
+            "accredit": lambda: registry.accredit(did, credential_type, valid_from, valid_until),
+            "suspend": lambda: registry.suspend(did, credential_type, reason),
+            "reinstate": lambda: registry.reinstate(did, credential_type),
+            "withdraw": lambda: registry.withdraw(did, credential_type, reason),
+        }[action]()
+        await client.send(write)
+        terms = await registry.accreditation_at(did, credential_type, await client.ledger_time())
+    console.print(f"{issuer} for {credential_type!r}: {terms.status.name.lower()}")
+
+
+@ledger.command("accreditations")
+@click.argument("issuer")
+@data_dir_option
+@click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
+@run_async
+async def accreditations(issuer: str, data_dir: Path, descriptor: Path | None) -> None:
+    """List ISSUER's accreditations and whether each is in force now."""
+    network = NetworkDescriptor.load(descriptor or LedgerHome.in_data_dir(data_dir).descriptor_file)
+    async with LedgerClient(network) as client:
+        did = client.dids.did(issuer)
+        now = await client.ledger_time()
+        table = Table("credential type", "status", "valid from", "valid until", "in force now")
+        for terms in await client.accreditation.accreditations_of(did):
+            table.add_row(
+                terms.credential_type,
+                terms.status.name.lower(),
+                str(terms.valid_from),
+                str(terms.valid_until or "-"),
+                "yes" if terms.covers(now) else "no",
+            )
     console.print(table)
