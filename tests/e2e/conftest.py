@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from netkit import Network
+from aiohttp import web
+from netkit import Network, WebhookSink
 
 from ler_node.network.admin import AdminClient
 from ler_node.network.launcher import network_down, network_up
@@ -16,8 +17,11 @@ from ler_node.processes import free_port
 HERE = Path(__file__).resolve().parent
 
 
-def local_spec(stale_pin: Path) -> NetworkSpec:
-    """The local network on free ports, plus a second college and a dishonest holder."""
+def local_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
+    """The local network on free ports, plus a second college and a dishonest holder.
+
+    The colleges send their webhooks to ``webhooks``/<agent id>.
+    """
 
     def agent(agent_id: str, name: str, role: str, **extra: object) -> dict:
         return {
@@ -36,8 +40,18 @@ def local_spec(stale_pin: Path) -> NetworkSpec:
             "tails": {"url": f"http://127.0.0.1:{free_port()}"},
             "agents": [
                 agent("state", "State Office of Workforce Credentials", "endorser"),
-                agent("college", "Prairie Ridge Community College", "issuer"),
-                agent("rival", "Limestone Valley Technical Institute", "issuer"),
+                agent(
+                    "college",
+                    "Prairie Ridge Community College",
+                    "issuer",
+                    extra_args=["--webhook-url", f"{webhooks}/college"],
+                ),
+                agent(
+                    "rival",
+                    "Limestone Valley Technical Institute",
+                    "issuer",
+                    extra_args=["--webhook-url", f"{webhooks}/rival"],
+                ),
                 agent("learner", "Jordan Rivera", "holder"),
                 agent(
                     "mallory",
@@ -59,13 +73,26 @@ def network_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-async def network(network_dir: Path) -> AsyncIterator[Network]:
+async def webhooks() -> AsyncIterator[WebhookSink]:
+    """A controller endpoint on 127.0.0.1 that records the webhooks agents send."""
+    sink = WebhookSink()
+    runner = web.AppRunner(sink.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", free_port())
+    await site.start()
+    sink.url = site.name
+    yield sink
+    await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def network(network_dir: Path, webhooks: WebhookSink) -> AsyncIterator[Network]:
     """Bring the network up once for the e2e tests; stop every process afterwards."""
     stale_pin = network_dir / "stale-pin"
-    spec = local_spec(stale_pin)
+    spec = local_spec(stale_pin, webhooks.url)
     try:
         info = await network_up(spec, network_dir, progress=lambda _m: None)
-        yield Network(spec, network_dir, info, stale_pin)
+        yield Network(spec, network_dir, info, stale_pin, webhooks=webhooks)
     finally:
         network_down(spec, network_dir, progress=lambda _m: None)
 

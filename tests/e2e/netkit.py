@@ -5,10 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiohttp import web
+
 from ler_node.network.admin import AdminClient
 from ler_node.network.agents import AgentHome
 from ler_node.network.launcher import NetworkInfo, connect
 from ler_node.network.spec import NetworkSpec
+
+
+@dataclass
+class WebhookSink:
+    """Records webhooks: (agent id, topic, payload), in arrival order."""
+
+    url: str = ""
+    received: list[tuple[str, str, dict]] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        """The receiving web app: POST /<agent>/topic/<topic>/."""
+        app = web.Application()
+        app.router.add_post("/{agent}/topic/{topic}/", self._receive)
+        return app
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        payload = await request.json()
+        self.received.append((request.match_info["agent"], request.match_info["topic"], payload))
+        return web.Response(status=200)
+
+    def of(self, agent: str, topic: str) -> list[dict]:
+        """Payloads one agent sent on one topic."""
+        return [p for a, t, p in self.received if a == agent and t == topic]
 
 
 @dataclass
@@ -19,6 +44,7 @@ class Network:
     data_dir: Path
     info: NetworkInfo
     stale_pin: Path
+    webhooks: WebhookSink | None = None
     links: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def home(self, agent_id: str) -> AgentHome:
