@@ -45,7 +45,7 @@ class AgentHome:
 
     @property
     def root(self) -> Path:
-        """``<data>/agents/<id>``: its HOME (wallet in .acapy_client, tails in .indy_client)."""
+        """``<data>/agents/<id>``: its HOME (wallet in .acapy_agent, tails in .indy_client)."""
         return self.data_dir / "agents" / self.spec.id
 
     @property
@@ -97,6 +97,8 @@ class AgentHome:
                 **(extra or {}),
             }
         }
+        if self.spec.role == "issuer":  # ler_badges serves its signed status lists on a kept port
+            config["ler_badges"] = {"status_lists": {"port": "auto"}}
         self.root.mkdir(parents=True, exist_ok=True)
         self.plugin_config.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
         return self.plugin_config
@@ -116,6 +118,7 @@ class AgentHome:
             "--auto-provision",
             "--no-ledger",
             "--plugin", "ler_ledger",
+            "--plugin", "ler_badges",
             "--plugin-config", str(self.plugin_config),
             "--auto-accept-invites",
             "--auto-accept-requests",
