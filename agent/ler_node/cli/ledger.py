@@ -156,12 +156,8 @@ def role() -> None:
     """Grant, revoke and list STEWARD and ENDORSER roles (as a trustee)."""
 
 
-@role.command("grant")
-@click.argument("role_name", metavar="ROLE", type=click.Choice(["STEWARD", "ENDORSER"]))
-@click.argument("account")
-@with_governance_options
-@run_async
-async def role_grant(
+async def _change_role(
+    action: str,
     role_name: str,
     account: str,
     data_dir: Path,
@@ -169,31 +165,38 @@ async def role_grant(
     key_file: Path | None,
     password_file: Path | None,
 ) -> None:
-    """Grant ROLE to the EVM ACCOUNT."""
     network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
     async with LedgerClient(network, signer) as client:
-        result = await client.send(client.roles.grant(role_name, account))
-    console.print(f"granted {role_name} to {account} (tx {result.tx_hash})")
+        change = client.roles.grant if action == "grant" else client.roles.revoke
+        result = await client.send(change(role_name, account))
+    done = "granted to" if action == "grant" else "revoked from"
+    console.print(f"{role_name} {done} {account} (tx {result.tx_hash})")
+
+
+role_arguments = [
+    click.argument("role_name", metavar="ROLE", type=click.Choice(["STEWARD", "ENDORSER"])),
+    click.argument("account"),
+]
+
+
+@role.command("grant")
+@role_arguments[0]
+@role_arguments[1]
+@with_governance_options
+@run_async
+async def role_grant(role_name: str, account: str, **options: Path | None) -> None:
+    """Grant ROLE to the EVM ACCOUNT."""
+    await _change_role("grant", role_name, account, **options)
 
 
 @role.command("revoke")
-@click.argument("role_name", metavar="ROLE", type=click.Choice(["STEWARD", "ENDORSER"]))
-@click.argument("account")
+@role_arguments[0]
+@role_arguments[1]
 @with_governance_options
 @run_async
-async def role_revoke(
-    role_name: str,
-    account: str,
-    data_dir: Path,
-    descriptor: Path | None,
-    key_file: Path | None,
-    password_file: Path | None,
-) -> None:
+async def role_revoke(role_name: str, account: str, **options: Path | None) -> None:
     """Revoke ROLE from the EVM ACCOUNT."""
-    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
-    async with LedgerClient(network, signer) as client:
-        result = await client.send(client.roles.revoke(role_name, account))
-    console.print(f"revoked {role_name} from {account} (tx {result.tx_hash})")
+    await _change_role("revoke", role_name, account, **options)
 
 
 @role.command("list")

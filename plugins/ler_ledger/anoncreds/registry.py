@@ -102,23 +102,20 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         """Resolve a schema."""
         if (cached := self._immutable.get(schema_id)) is not None:
             return cached
-        parsed = self._parse(schema_id, SchemaId)
-        anchored = await self._read(profile, "schema", schema_id, lambda r: r.schema(parsed))
-        schema = AnonCredsSchema.deserialize(json.loads(anchored.payload))
-        if (schema.issuer_id, schema.name, schema.version) != (
-            str(parsed.issuer),
-            parsed.name,
-            parsed.version,
-        ):
-            raise AnonCredsResolutionError(f"schema {schema_id} on the ledger names another schema")
-        result = GetSchemaResult(
-            schema=schema,
-            schema_id=schema_id,
-            resolution_metadata={},
-            schema_metadata=_metadata(anchored),
+        schema, anchored = await self._anchored(
+            profile, schema_id, SchemaId, "schema", AnonCredsSchema,
+            read=lambda ledger, parsed: ledger.schema(parsed),
+            implied=lambda p: {"issuer_id": str(p.issuer), "name": p.name, "version": p.version},
+        )  # fmt: skip
+        return self._remember(
+            schema_id,
+            GetSchemaResult(
+                schema=schema,
+                schema_id=schema_id,
+                resolution_metadata={},
+                schema_metadata=_metadata(anchored),
+            ),
         )
-        self._immutable[schema_id] = result
-        return result
 
     async def get_credential_definition(
         self, profile: Profile, credential_definition_id: str
@@ -126,24 +123,20 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         """Resolve a credential definition."""
         if (cached := self._immutable.get(credential_definition_id)) is not None:
             return cached
-        parsed = self._parse(credential_definition_id, CredDefId)
-        anchored = await self._read(
-            profile, "credential definition", credential_definition_id,
-            lambda r: r.credential_definition(parsed),
+        cred_def, anchored = await self._anchored(
+            profile, credential_definition_id, CredDefId, "credential definition", CredDef,
+            read=lambda ledger, parsed: ledger.credential_definition(parsed),
+            implied=lambda p: {"issuer_id": str(p.issuer), "tag": p.tag},
         )  # fmt: skip
-        cred_def = CredDef.deserialize(json.loads(anchored.payload))
-        if cred_def.issuer_id != str(parsed.issuer) or cred_def.tag != parsed.tag:
-            raise AnonCredsResolutionError(
-                f"credential definition {credential_definition_id} on the ledger names another one"
-            )
-        result = GetCredDefResult(
-            credential_definition_id=credential_definition_id,
-            credential_definition=cred_def,
-            resolution_metadata={},
-            credential_definition_metadata=_metadata(anchored),
+        return self._remember(
+            credential_definition_id,
+            GetCredDefResult(
+                credential_definition_id=credential_definition_id,
+                credential_definition=cred_def,
+                resolution_metadata={},
+                credential_definition_metadata=_metadata(anchored),
+            ),
         )
-        self._immutable[credential_definition_id] = result
-        return result
 
     async def get_revocation_registry_definition(
         self, profile: Profile, revocation_registry_id: str
@@ -151,24 +144,20 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         """Resolve a revocation registry definition."""
         if (cached := self._immutable.get(revocation_registry_id)) is not None:
             return cached
-        parsed = self._parse(revocation_registry_id, RevRegDefId)
-        anchored = await self._read(
-            profile, "revocation registry", revocation_registry_id,
-            lambda r: r.revocation_registry_definition(parsed),
+        rev_reg_def, anchored = await self._anchored(
+            profile, revocation_registry_id, RevRegDefId, "revocation registry", RevRegDef,
+            read=lambda ledger, parsed: ledger.revocation_registry_definition(parsed),
+            implied=lambda p: {"issuer_id": str(p.issuer), "tag": p.tag},
         )  # fmt: skip
-        rev_reg_def = RevRegDef.deserialize(json.loads(anchored.payload))
-        if rev_reg_def.issuer_id != str(parsed.issuer) or rev_reg_def.tag != parsed.tag:
-            raise AnonCredsResolutionError(
-                f"revocation registry {revocation_registry_id} on the ledger names another one"
-            )
-        result = GetRevRegDefResult(
-            revocation_registry=rev_reg_def,
-            revocation_registry_id=revocation_registry_id,
-            resolution_metadata={},
-            revocation_registry_metadata=_metadata(anchored),
+        return self._remember(
+            revocation_registry_id,
+            GetRevRegDefResult(
+                revocation_registry=rev_reg_def,
+                revocation_registry_id=revocation_registry_id,
+                resolution_metadata={},
+                revocation_registry_metadata=_metadata(anchored),
+            ),
         )
-        self._immutable[revocation_registry_id] = result
-        return result
 
     async def get_revocation_list(
         self,
@@ -387,6 +376,30 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         return self._rev_list_result(outcome, curr_list, job)
 
     # --- helpers --------------------------------------------------------------------------------
+
+    async def _anchored(
+        self,
+        profile: Profile,
+        identifier: str,
+        id_type: type,
+        what: str,
+        model: Any,
+        *,
+        read: Any,
+        implied: Any,
+    ) -> tuple[Any, Any]:
+        """Read an immutable object, verified on chain; it must say what its id implies."""
+        parsed = self._parse(identifier, id_type)
+        anchored = await self._read(profile, what, identifier, lambda ledger: read(ledger, parsed))
+        value = model.deserialize(json.loads(anchored.payload))
+        if any(getattr(value, key) != expected for key, expected in implied(parsed).items()):
+            raise AnonCredsResolutionError(f"{what} {identifier} on the ledger names another one")
+        return value, anchored
+
+    def _remember(self, identifier: str, result: Any) -> Any:
+        """Cache a resolved immutable object."""
+        self._immutable[identifier] = result
+        return result
 
     @staticmethod
     def _parse(identifier: str, expected: type) -> Any:
