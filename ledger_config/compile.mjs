@@ -14,7 +14,7 @@ const contractsDir = path.join(here, "contracts");
 const artifactsDir = path.join(here, "ler_contracts", "artifacts");
 // The Besu genesis (ler-node ledger genesis) enables the same milestone; keep them in step.
 export const EVM_VERSION = "shanghai";
-const DEPLOYABLE = ["LerRoles", "DidRegistry", "AnonCredsRegistry", "AccreditationRegistry"];
+const DEPLOYABLE = ["LerRoles", "DidRegistry", "AnonCredsRegistry", "AccreditationRegistry", "StatusListRegistry"];
 
 function listSources(dir, prefix = "") {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -16,7 +16,7 @@ from .writes import CONTRACT_NAMES, ContractKey
 
 
 class Contracts:
-    """The four ler-node contracts of one network, bound to a web3 connection."""
+    """The ler-node contracts of one network, bound to a web3 connection."""
 
     def __init__(self, w3: AsyncWeb3, descriptor: NetworkDescriptor) -> None:
         addresses = descriptor.contracts.model_dump()

@@ -14,7 +14,13 @@ from typing import Any
 
 __all__ = ["CONTRACT_NAMES", "Artifact", "load_artifact"]
 
-CONTRACT_NAMES = ("LerRoles", "DidRegistry", "AnonCredsRegistry", "AccreditationRegistry")
+CONTRACT_NAMES = (
+    "LerRoles",
+    "DidRegistry",
+    "AnonCredsRegistry",
+    "AccreditationRegistry",
+    "StatusListRegistry",
+)
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,12 @@ class StatusEntry:
         messages = {}
         for item in entry.get("statusMessage") or []:
             if isinstance(item, Mapping) and isinstance(item.get("status"), str):
-                messages[int(item["status"], 16)] = str(item.get("message", ""))
+                try:
+                    messages[int(item["status"], 16)] = str(item.get("message", ""))
+                except ValueError:
+                    raise StatusListError(
+                        f"statusMessage status {item['status']!r} is not a hex value"
+                    ) from None
         return cls(url, index, purpose, size, messages)
 
     def describe(self, value: int) -> tuple[str, bool]:

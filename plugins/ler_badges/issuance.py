@@ -25,6 +25,8 @@ __all__ = ["IssuanceError", "check_issuable", "nested_credentials", "prepare_cre
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"  # defines the
+# credentialSchema and status types of 1EdTech (1EdTechJsonSchemaValidator2019...)
 SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
 OB_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
@@ -35,12 +37,12 @@ CLR_SCHEMA = (
 
 _DEFAULTS: dict[CredentialKind, tuple[list[str], list[str], str]] = {
     CredentialKind.ACHIEVEMENT: (
-        [VC_V2, OB_CONTEXT],
+        [VC_V2, OB_CONTEXT, EXTENSIONS_CONTEXT],
         ["VerifiableCredential", "AchievementCredential"],
         OB_SCHEMA,
     ),
     CredentialKind.CLR: (
-        [VC_V2, CLR_CONTEXT, OB_CONTEXT],
+        [VC_V2, CLR_CONTEXT, OB_CONTEXT, EXTENSIONS_CONTEXT],
         ["VerifiableCredential", "ClrCredential"],
         CLR_SCHEMA,
     ),
@@ -62,12 +64,19 @@ def _subject(credential: dict[str, Any]) -> dict[str, Any]:
     return subject
 
 
+def _is_clr_subject(subject: Any) -> bool:
+    types = subject.get("type") if isinstance(subject, Mapping) else None
+    return types == "ClrSubject" or (isinstance(types, list) and "ClrSubject" in types)
+
+
 def _fill(
     credential: dict[str, Any],
     issuer: Mapping[str, Any],
     now: datetime,
     learner: str | None,
 ) -> dict[str, Any]:
+    if "type" not in credential and _is_clr_subject(credential.get("credentialSubject")):
+        credential["type"] = list(_DEFAULTS[CredentialKind.CLR][1])
     kind = credential_kind(credential)
     if kind is CredentialKind.ENDORSEMENT:
         raise IssuanceError(
@@ -86,7 +95,13 @@ def _fill(
         )
     credential["issuer"] = {**issuer, **(given if isinstance(given, Mapping) else {})}
     credential.setdefault("validFrom", _iso(now))
-    credential.setdefault("credentialSchema", [{"id": schema, "type": SCHEMA_VALIDATOR}])
+    if "credentialSchema" not in credential:
+        credential["credentialSchema"] = [{"id": schema, "type": SCHEMA_VALIDATOR}]
+        if (
+            isinstance(credential["@context"], list)
+            and EXTENSIONS_CONTEXT not in credential["@context"]
+        ):
+            credential["@context"].append(EXTENSIONS_CONTEXT)
     subject = _subject(credential)
     if learner and "id" not in subject:
         subject["id"] = learner

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -61,3 +63,46 @@ def network_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
     monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
     yield calls
+
+
+# --- in-process agents (ACA-Py profiles with both plugins, the session's anvil) ------------------
+
+
+@dataclass
+class Agent:
+    """An in-process agent: its profile, its public DID (if any) and its admin routes."""
+
+    profile: Any
+    did: str | None
+    client: Any
+
+
+@pytest.fixture(scope="module")
+async def college(ledger: Any, trustee: Any, tmp_path_factory: pytest.TempPathFactory):
+    """A college agent writing to the ledger directly (an ENDORSER), with a public did:ler DID."""
+    from .agentkit import admin_client, close_profile, make_endorser, make_profile, settings
+
+    lists = tmp_path_factory.mktemp("college-lists")
+    profile = await make_profile(settings(ledger.descriptor_file, "endorser", lists))
+    did = await make_endorser(profile, trustee)
+    async with admin_client(profile) as client:
+        yield Agent(profile, did, client)
+    await close_profile(profile)
+
+
+@pytest.fixture(scope="module")
+async def employer(ledger: Any, tmp_path_factory: pytest.TempPathFactory):
+    """An employer agent (no ledger role) that trusts the 1EdTech fixtures' issuer keys."""
+    from .agentkit import admin_client, close_profile, make_profile, settings
+    from .vectors import fixture_pinned_keys
+
+    lists = tmp_path_factory.mktemp("employer-lists")
+    agent_settings = settings(ledger.descriptor_file, "none", lists)
+    agent_settings["plugin_config"]["ler_badges"]["verifier"] = {
+        "pinned_keys": fixture_pinned_keys(),
+        "http_timeout": 2,
+    }
+    profile = await make_profile(agent_settings)
+    async with admin_client(profile) as client:
+        yield Agent(profile, None, client)
+    await close_profile(profile)

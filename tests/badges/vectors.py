@@ -111,3 +111,34 @@ def load_vector(name: str) -> SigningVector:
 def load_fixture(relative: str) -> dict[str, Any]:
     """A validator fixture, e.g. ``ob30/simple.json``."""
     return json.loads((FIXTURES / relative).read_text("utf-8"))
+
+
+def fixture_pinned_keys() -> dict[str, str]:
+    """The keys of the fixtures' issuers, as an employer would pin them (method id -> Multikey).
+
+    The fixtures name their keys ``https://issuer.example/...#<multikey>`` on hosts that do not
+    exist; an operator trusting those issuers pins these keys in ``ler_badges.verifier``.
+    Methods whose fragment is not a valid Multikey (the ``simple-err-proof-method`` fixture)
+    cannot be pinned.
+    """
+    from ler_badges import MultikeyError, decode_multikey
+
+    pinned = {}
+    for path in FIXTURES.rglob("*.json"):
+        credential = json.loads(path.read_text("utf-8"))
+        documents = (
+            [credential, *credential.get("credentialSubject", {}).get("verifiableCredential", [])]
+            if isinstance(credential.get("credentialSubject"), dict)
+            else [credential]
+        )
+        for document in documents:
+            proofs = document.get("proof") or []
+            for proof in proofs if isinstance(proofs, list) else [proofs]:
+                method = proof.get("verificationMethod", "")
+                if method.startswith("https://") and "#" in method:
+                    try:
+                        decode_multikey(method.split("#", 1)[1])
+                    except MultikeyError:
+                        continue
+                    pinned[method] = method.split("#", 1)[1]
+    return pinned

@@ -10,6 +10,7 @@ there is no anchor, so only the served (and signed) list counts.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,24 +72,32 @@ class AgentEnvironment:
                 "accredited it",
             )
         if self.ledger is None:
-            return Check.failed("accreditation", "ledger-unavailable", "the ledger plugin is not loaded")
+            return Check.failed(
+                "accreditation", "ledger-unavailable", "the ledger plugin is not loaded"
+            )
         reader = self.ledger.reader
         try:
             now = await reader.ledger_time()
             accredited = await reader.accreditation.is_accredited(did, credential_type, now)
             terms = await reader.accreditation.accreditation_at(did, credential_type, now)
         except LedgerError as error:
-            return Check.failed("accreditation", "ledger-unavailable", f"cannot read the ledger: {error}")
+            return Check.failed(
+                "accreditation", "ledger-unavailable", f"cannot read the ledger: {error}"
+            )
         what = f"{issuer} for {credential_type!r}"
         if accredited:
             return Check.passed("accreditation", f"the state accredits {what}")
         if terms.status is AccreditationStatus.WITHDRAWN:
             return Check.failed(
-                "accreditation", "accreditation-withdrawn", f"the state withdrew its accreditation of {what}"
+                "accreditation",
+                "accreditation-withdrawn",
+                f"the state withdrew its accreditation of {what}",
             )
         if terms.status is AccreditationStatus.SUSPENDED:
             return Check.failed(
-                "accreditation", "accreditation-suspended", f"the state suspended its accreditation of {what}"
+                "accreditation",
+                "accreditation-suspended",
+                f"the state suspended its accreditation of {what}",
             )
         if terms.status is AccreditationStatus.ACTIVE:
             return Check.failed(
@@ -114,7 +123,9 @@ class AgentEnvironment:
         compressed = anchored.list if anchored is not None else served
         if compressed is None:
             return Check.failed(
-                "status", "status-unavailable", "the status list could not be read: " + "; ".join(notes)
+                "status",
+                "status-unavailable",
+                "the status list could not be read: " + "; ".join(notes),
             )
         try:
             value = BitstringStatusList.from_compressed(compressed, entry.size).get(entry.index)
@@ -162,7 +173,9 @@ class AgentEnvironment:
             notes.append(f"the list served at {entry.list_url} was not usable: {error}")
             return None
 
-    def _issuer_key(self, issuer: str):
+    def _issuer_key(self, issuer: str) -> Callable[[str], Awaitable[bytes]]:
+        """A key resolver that accepts only keys the issuer controls."""
+
         async def resolve(method: str) -> bytes:
             key = await self.resolve_key(method)
             if key.controller != issuer:

@@ -120,7 +120,7 @@ class BadgeIssuer:
         await self._sign_nested(credential, issuer_did)
 
         cred_ex = await self._send_offer(connection_id, credential, comment)
-        await self._record(credential, entries, cred_ex.cred_ex_id, connection_id)
+        await self.record_issued(credential, entries, cred_ex.cred_ex_id, connection_id)
         return {
             "cred_ex_id": cred_ex.cred_ex_id,
             "credential_id": credential["id"],
@@ -173,13 +173,14 @@ class BadgeIssuer:
         await self.profile.inject(BaseResponder).send(offer, connection_id=connection_id)
         return record
 
-    async def _record(
+    async def record_issued(
         self,
         credential: dict[str, Any],
         entries: list[tuple[str, int]],
         cred_ex_id: str,
         connection_id: str,
     ) -> None:
+        """Keep a record of each credential issued (a CLR and those it bundles) and its entry."""
         items = [*nested_credentials(credential), credential]
         async with self.profile.transaction() as txn:
             for item, (url, index) in zip(items, entries, strict=True):

@@ -10,6 +10,7 @@ cache, and every other URL is refused without a network call.
 from __future__ import annotations
 
 import json
+import logging
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,8 @@ from acapy_agent.vc.ld_proofs.error import LinkedDataProofException
 
 from ..document_loader import OfflineDocumentLoader, bundled_context, bundled_context_urls
 from ..errors import ContextNotBundledError
+
+LOGGER = logging.getLogger(__name__)
 
 
 @cache
@@ -55,4 +58,5 @@ class OfflineAcaPyDocumentLoader(DocumentLoader):
             }
         if url in acapy_static_contexts():
             return self.requests_loader(url, options)  # served from ACA-Py's static cache
+        LOGGER.warning("refused to fetch JSON-LD context %s: it is not bundled", url)
         raise LinkedDataProofException(str(ContextNotBundledError(url)))

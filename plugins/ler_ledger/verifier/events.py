@@ -9,6 +9,9 @@ from typing import Any
 
 from acapy_agent.core.event_bus import Event, EventBus
 from acapy_agent.core.profile import Profile
+from acapy_agent.protocols.present_proof.v2_0.formats.anoncreds.handler import (
+    AnonCredsPresExchangeHandler,
+)
 from acapy_agent.protocols.present_proof.v2_0.manager import V20PresManager
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
 from acapy_agent.storage.base import BaseStorage
@@ -39,6 +42,10 @@ async def on_presentation_received(profile: Profile, event: Event) -> None:
         return  # ACA-Py verifies itself; our policy stays available through the admin API
     pres_ex_id = event.payload.get("pres_ex_id")
     try:
+        async with profile.session() as session:
+            record = await V20PresExRecord.retrieve_by_id(session, pres_ex_id)
+        if record.pres_request.attachment(AnonCredsPresExchangeHandler.format) is None:
+            return  # not an AnonCreds presentation (e.g. DIF, which ler_badges verifies)
         await verify_exchange(profile, pres_ex_id)
     except Exception:
         LOGGER.exception("LER verification of presentation %s failed", pres_ex_id)

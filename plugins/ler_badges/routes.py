@@ -1,0 +1,516 @@
+"""Admin API of ler_badges (tag ``ler-badges``), authenticated like ACA-Py's own wallet routes.
+
+Colleges issue and manage credentials, learners present them, employers verify them. Every
+error comes back as JSON ``{"error": "..."}`` with a 4xx status saying what to change (schema
+problems also list each one with its JSON path); only an unexpected fault is a 500, and then
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from acapy_agent.admin.decorators.auth import tenant_authentication
+from acapy_agent.admin.request_context import AdminRequestContext
+from acapy_agent.core.event_bus import EventBus
+from acapy_agent.core.profile import Profile
+from acapy_agent.core.util import SHUTDOWN_EVENT_TOPIC, STARTUP_EVENT_TOPIC
+from acapy_agent.messaging.models.base import BaseModelError
+from acapy_agent.messaging.models.openapi import OpenAPISchema
+from acapy_agent.protocols.issue_credential.v2_0.formats.handler import V20CredFormatError
+from acapy_agent.protocols.issue_credential.v2_0.manager import V20CredManagerError
+from acapy_agent.storage.error import StorageError, StorageNotFoundError
+from acapy_agent.wallet.error import WalletError
+from aiohttp import web
+from aiohttp_apispec import docs, querystring_schema, request_schema, response_schema
+from marshmallow import fields, validate
+
+from ler_chain import (
+    LedgerConflictError,
+    LedgerError,
+    LedgerNotFoundError,
+    LedgerPermissionError,
+    LedgerTimeoutError,
+    LedgerUnavailableError,
+)
+from ler_ledger.errors import EndorsementError, EndorsementRefused, LerPluginError
+
+from .acapy import presentations, wiring
+from .acapy.environment import AgentEnvironment
+from .acapy.errors import BadgesPluginError, IssuanceRefused, PresentationError, StatusUpdateError
+from .acapy.holder import BadgePresenter
+from .acapy.issuer import BadgeIssuer
+from .acapy.records import IssuedBadgeRecord, IssuedBadgeRecordSchema, StatusListRecord
+from .acapy.status_lists import StatusListManager, status_value
+from .errors import BadgesError, SchemaValidationError
+from .skills import catalogue, levels
+from .verification import verify_credential
+
+LOGGER = logging.getLogger(__name__)
+TAG = "ler-badges"
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+
+#: Exceptions and the HTTP status they become (first match wins).
+STATUS_OF: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], int], ...] = (
+    (SchemaValidationError, 422),
+    ((StorageNotFoundError, LedgerNotFoundError), 404),
+    (LedgerPermissionError, 403),
+    ((StatusUpdateError, LedgerConflictError, EndorsementRefused), 409),
+    ((IssuanceRefused, PresentationError, BadgesError), 422),
+    (LedgerUnavailableError, 503),
+    ((LedgerTimeoutError, EndorsementError), 504),
+    (
+        (
+            BadgesPluginError,
+            LerPluginError,
+            LedgerError,
+            V20CredFormatError,
+            V20CredManagerError,
+            BaseModelError,
+            WalletError,
+            StorageError,
+            ValueError,
+        ),
+        400,
+    ),
+)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:1000]
+
+
+def error_response(exc: BaseException) -> web.Response:
+    """The JSON error response for ``exc``."""
+    status = next((code for kinds, code in STATUS_OF if isinstance(exc, kinds)), 500)
+    if status == 500:
+        LOGGER.exception("unexpected error in a ler_badges route", exc_info=exc)
+        body: dict[str, Any] = {"error": f"internal error ({type(exc).__name__}); see the log"}
+    else:
+        body = {"error": _one_line(str(exc))}
+    if isinstance(exc, SchemaValidationError):
+        body["problems"] = [{"path": p.path, "message": p.message} for p in exc.problems]
+    return web.json_response(body, status=status, reason=body["error"][:200])
+
+
+def badges_errors(handler: Handler) -> Handler:
+    """Answer every error with a JSON message and a status saying whose fault it is."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: web.BaseRequest) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            return error_response(exc)
+
+    return wrapper
+
+
+def _profile(request: web.BaseRequest) -> Profile:
+    context: AdminRequestContext = request["context"]
+    return context.profile
+
+
+async def _json(request: web.BaseRequest) -> dict[str, Any]:
+    if not request.body_exists:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _credential(body: dict[str, Any]) -> dict[str, Any]:
+    credential = body.get("credential")
+    if not isinstance(credential, dict):
+        raise ValueError("credential (a JSON object) is required")
+    return credential
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+CREDENTIAL_EXAMPLE = {
+    "credentialSubject": {
+        "id": "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
+        "type": ["AchievementSubject"],
+        "achievement": {
+            "id": "https://prairieridge.example/achievements/cnc-1",
+            "type": ["Achievement"],
+            "name": "CNC Machining I",
+            "description": "Sets up and runs a three-axis CNC mill.",
+            "criteria": {"narrative": "Passed the practical and written assessments."},
+            "achievementType": "Certificate",
+        },
+    }
+}
+
+
+class SkillLevelSchema(OpenAPISchema):
+    """A catalogued skill and the level reached."""
+
+    skill = fields.Str(
+        required=True,
+        metadata={
+            "description": "O*NET code, Credential Engine CTID or name",
+            "example": "2.B.3.k",
+        },
+    )
+    level = fields.Raw(
+        required=False, metadata={"description": "1-4 or level name", "example": "Proficient"}
+    )
+
+
+class OfferRequestSchema(OpenAPISchema):
+    """Offer an OB 3.0 / CLR 2.0 credential to a learner."""
+
+    connection_id = fields.Str(required=True, metadata={"description": "Learner's connection"})
+    credential = fields.Dict(
+        required=True,
+        metadata={
+            "description": "AchievementCredential or ClrCredential template; @context, id, type, "
+            "issuer, validFrom, credentialSchema and credentialStatus are filled in",
+            "example": CREDENTIAL_EXAMPLE,
+        },
+    )
+    skills = fields.List(
+        fields.Nested(SkillLevelSchema()),
+        required=False,
+        metadata={"description": "Skills to align the achievement to, with levels reached"},
+    )
+    issuer_did = fields.Str(
+        required=False, metadata={"description": "did:ler DID to issue as (default: public DID)"}
+    )
+    comment = fields.Str(required=False)
+
+
+class CheckRequestSchema(OpenAPISchema):
+    """A template to complete and check without issuing it."""
+
+    credential = fields.Dict(required=True, metadata={"example": CREDENTIAL_EXAMPLE})
+    skills = fields.List(fields.Nested(SkillLevelSchema()), required=False)
+    issuer_did = fields.Str(required=False)
+
+
+class OfferResultSchema(OpenAPISchema):
+    """An offered credential."""
+
+    cred_ex_id = fields.Str(metadata={"description": "issue-credential 2.0 exchange"})
+    credential_id = fields.Str(metadata={"example": "urn:uuid:7e1d6c1e-..."})
+    kind = fields.Str(metadata={"example": "AchievementCredential"})
+    credential = fields.Dict(metadata={"description": "The credential offered (unsigned)"})
+
+
+class CredentialIdMatchSchema(OpenAPISchema):
+    """A credential id in the path (percent-encode it)."""
+
+    credential_id = fields.Str(required=True, metadata={"example": "urn:uuid:7e1d6c1e-..."})
+
+
+class StatusRequestSchema(OpenAPISchema):
+    """A status change."""
+
+    status = fields.Str(
+        required=True,
+        validate=validate.OneOf(["revoked", "suspended", "valid"]),
+        metadata={"description": "valid reinstates a suspended credential", "example": "revoked"},
+    )
+    reason = fields.Str(required=False, metadata={"example": "issued in error"})
+
+
+class IssuedQuerySchema(OpenAPISchema):
+    """Filters for issued credentials."""
+
+    credential_id = fields.Str(required=False)
+    state = fields.Str(required=False, validate=validate.OneOf(["valid", "revoked", "suspended"]))
+    cred_ex_id = fields.Str(required=False)
+
+
+class IssuedListSchema(OpenAPISchema):
+    """Issued credentials."""
+
+    results = fields.List(fields.Nested(IssuedBadgeRecordSchema()))
+
+
+class VerifyRequestSchema(OpenAPISchema):
+    """A credential to verify."""
+
+    credential = fields.Dict(required=True, metadata={"description": "Signed OB 3.0 / CLR 2.0"})
+    require_accreditation = fields.Bool(
+        required=False,
+        metadata={
+            "description": "Fail if the state has not accredited the issuer (default: config)"
+        },
+    )
+
+
+class CheckResultSchema(OpenAPISchema):
+    """One named check."""
+
+    name = fields.Str(metadata={"example": "status"})
+    outcome = fields.Str(metadata={"example": "passed", "description": "passed, failed, skipped"})
+    detail = fields.Str()
+    code = fields.Str(allow_none=True, metadata={"example": "revoked"})
+
+
+class VerdictSchema(OpenAPISchema):
+    """The verdict on one credential."""
+
+    credential_id = fields.Str(allow_none=True)
+    kind = fields.Str(metadata={"example": "AchievementCredential"})
+    issuer = fields.Dict()
+    verified = fields.Bool()
+    checks = fields.List(fields.Nested(CheckResultSchema()))
+    reasons = fields.List(fields.Str(), metadata={"example": ["revoked"]})
+    skills = fields.List(fields.Dict())
+    credentials = fields.List(fields.Dict(), metadata={"description": "A CLR's credentials"})
+
+
+class PresExIdMatchSchema(OpenAPISchema):
+    """A presentation exchange id in the path."""
+
+    pres_ex_id = fields.Str(required=True)
+
+
+class PresentationVerdictSchema(OpenAPISchema):
+    """The verdict on a received presentation."""
+
+    pres_ex_id = fields.Str()
+    verified = fields.Bool()
+    presentation = fields.List(fields.Nested(CheckResultSchema()))
+    credentials = fields.List(fields.Nested(VerdictSchema()))
+    skills = fields.List(fields.Dict())
+
+
+class SendPresentationRequestSchema(OpenAPISchema):
+    """Which stored credentials to present, and as whom."""
+
+    record_ids = fields.List(
+        fields.Str(), required=False, metadata={"description": "W3C credential record ids"}
+    )
+    holder_did = fields.Str(
+        required=False, metadata={"description": "DID that signs (default: the subject)"}
+    )
+
+
+class SkillsSchema(OpenAPISchema):
+    """The skills catalogue."""
+
+    levels = fields.List(fields.Dict())
+    skills = fields.List(fields.Dict())
+
+
+# --- issuer ------------------------------------------------------------------------------------
+
+
+@docs(
+    tags=[TAG], summary="Offer an OB 3.0 / CLR 2.0 credential to a learner (issue-credential 2.0)"
+)
+@request_schema(OfferRequestSchema())
+@response_schema(OfferResultSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def send_offer(request: web.BaseRequest) -> web.Response:
+    """Check, complete and offer a credential."""
+    body = await _json(request)
+    if not body.get("connection_id"):
+        raise ValueError("connection_id is required")
+    result = await BadgeIssuer(_profile(request)).offer(
+        body["connection_id"],
+        _credential(body),
+        skills=body.get("skills") or [],
+        issuer_did=body.get("issuer_did"),
+        comment=body.get("comment"),
+    )
+    return web.json_response(result)
+
+
+@docs(tags=[TAG], summary="Complete and check a credential template without issuing it")
+@request_schema(CheckRequestSchema())
+@response_schema(OfferResultSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def check_template(request: web.BaseRequest) -> web.Response:
+    """Dry run: the credential that would be offered, or every problem with it."""
+    body = await _json(request)
+    credential = await BadgeIssuer(_profile(request)).prepare(
+        _credential(body), skills=body.get("skills") or [], issuer_did=body.get("issuer_did")
+    )
+    return web.json_response({"credential_id": credential["id"], "credential": credential})
+
+
+@docs(tags=[TAG], summary="Credentials this agent issued, with their status")
+@querystring_schema(IssuedQuerySchema())
+@response_schema(IssuedListSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def issued_list(request: web.BaseRequest) -> web.Response:
+    """List issued credentials."""
+    tags = {
+        k: request.query[k] for k in ("credential_id", "state", "cred_ex_id") if k in request.query
+    }
+    async with _profile(request).session() as session:
+        records = await IssuedBadgeRecord.query(session, tags)
+    return web.json_response({"results": [r.serialize() for r in records]})
+
+
+@docs(
+    tags=[TAG],
+    summary="Revoke, suspend or reinstate an issued credential (anchored on the ledger first)",
+)
+@request_schema(StatusRequestSchema())
+@response_schema(IssuedBadgeRecordSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def set_status(request: web.BaseRequest) -> web.Response:
+    """Change a credential's status."""
+    body = await _json(request)
+    record = await StatusListManager(_profile(request)).set_status(
+        request.match_info["credential_id"],
+        status_value(str(body.get("status", ""))),
+        body.get("reason"),
+    )
+    return web.json_response(record.serialize())
+
+
+@docs(tags=[TAG], summary="This agent's status lists: URL, anchored version, entries used")
+@tenant_authentication
+@badges_errors
+async def status_lists(request: web.BaseRequest) -> web.Response:
+    """List status lists."""
+    async with _profile(request).session() as session:
+        records = await StatusListRecord.query(session, {})
+    keep = ("status_list_id", "issuer_did", "list_url", "version", "used", "state")
+    return web.json_response(
+        {"results": [{k: v for k, v in r.serialize().items() if k in keep} for r in records]}
+    )
+
+
+@docs(tags=[TAG], summary="The skills catalogue (O*NET skills with Credential Engine CTIDs)")
+@response_schema(SkillsSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def skills(_request: web.BaseRequest) -> web.Response:
+    """Catalogued skills and the proficiency levels."""
+    return web.json_response(
+        {
+            "levels": [vars(level) for level in levels()],
+            "skills": [{**vars(skill), "url": skill.url} for skill in catalogue()],
+        }
+    )
+
+
+# --- verifier ----------------------------------------------------------------------------------
+
+
+@docs(
+    tags=[TAG],
+    summary="Verify an OB 3.0 / CLR 2.0 credential: signature, schema, dates, status, issuer",
+)
+@request_schema(VerifyRequestSchema())
+@response_schema(VerdictSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def verify(request: web.BaseRequest) -> web.Response:
+    """Verify a credential given as JSON."""
+    body = await _json(request)
+    require = body.get("require_accreditation")
+    if require is not None and not isinstance(require, bool):
+        raise ValueError("require_accreditation must be true or false")
+    env = AgentEnvironment(_profile(request), require_accreditation=require)
+    verdict = await verify_credential(_credential(body), env)
+    return web.json_response(verdict.as_dict())
+
+
+@docs(tags=[TAG], summary="Verify the OB 3.0 / CLR 2.0 credentials of a received presentation")
+@response_schema(PresentationVerdictSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def presentation_verify(request: web.BaseRequest) -> web.Response:
+    """Verify (again) a presentation exchange."""
+    profile = _profile(request)
+    return web.json_response(
+        await presentations.verify_exchange(profile, request.match_info["pres_ex_id"])
+    )
+
+
+@docs(tags=[TAG], summary="The stored verdict on a received presentation")
+@response_schema(PresentationVerdictSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def presentation_get(request: web.BaseRequest) -> web.Response:
+    """Fetch a verdict."""
+    verdict = await presentations.load_verdict(_profile(request), request.match_info["pres_ex_id"])
+    if verdict is None:
+        raise StorageNotFoundError("no verdict for this presentation exchange (yet)")
+    return web.json_response(verdict)
+
+
+# --- holder ------------------------------------------------------------------------------------
+
+
+@docs(
+    tags=[TAG],
+    summary="Answer a DIF presentation request with stored OB 3.0 / CLR 2.0 credentials",
+)
+@request_schema(SendPresentationRequestSchema())
+@tenant_authentication
+@badges_errors
+async def send_presentation(request: web.BaseRequest) -> web.Response:
+    """Present credentials for a request this agent received."""
+    body = await _json(request)
+    record = await BadgePresenter(_profile(request)).send(
+        request.match_info["pres_ex_id"],
+        record_ids=body.get("record_ids"),
+        holder_did=body.get("holder_did"),
+    )
+    return web.json_response(record.serialize())
+
+
+# --- wiring ------------------------------------------------------------------------------------
+
+
+async def register(app: web.Application) -> None:
+    """Add the plugin's routes."""
+    app.add_routes(
+        [
+            web.post("/ler/badges/credentials/send-offer", send_offer),
+            web.post("/ler/badges/credentials/check", check_template),
+            web.get("/ler/badges/credentials", issued_list, allow_head=False),
+            web.post("/ler/badges/credentials/{credential_id}/status", set_status),
+            web.get("/ler/badges/status-lists", status_lists, allow_head=False),
+            web.get("/ler/badges/skills", skills, allow_head=False),
+            web.post("/ler/badges/verify", verify),
+            web.post("/ler/badges/presentations/{pres_ex_id}/verify", presentation_verify),
+            web.get("/ler/badges/presentations/{pres_ex_id}", presentation_get, allow_head=False),
+            web.post("/ler/badges/presentations/{pres_ex_id}/send-presentation", send_presentation),
+        ]
+    )
+
+
+def register_events(event_bus: EventBus) -> None:
+    """Startup wiring, shutdown, and verification of received presentations."""
+    event_bus.subscribe(re.compile(f"^{STARTUP_EVENT_TOPIC}$"), wiring.on_startup)
+    event_bus.subscribe(re.compile(f"^{SHUTDOWN_EVENT_TOPIC}$"), wiring.on_shutdown)
+    event_bus.subscribe(
+        re.compile(presentations.PRESENTATION_RECEIVED), presentations.on_presentation_received
+    )
+
+
+def post_process_routes(app: web.Application) -> None:
+    """Describe the tag in the OpenAPI document."""
+    app._state["swagger_dict"].setdefault("tags", []).append(
+        {
+            "name": TAG,
+            "description": "Open Badges 3.0 / CLR 2.0: issue with eddsa-rdfc-2022, status lists "
+            "anchored on the state ledger, present and verify",
+        }
+    )
