@@ -24,7 +24,8 @@ from ler_node.ledger.genesis import decode_qbft_extra_data
 
 VALIDATORS = [f"validator{i}" for i in range(1, 5)]
 AGENTS = ["state-agent", "college-agent", "employer-agent"]
-SERVICES = {*VALIDATORS, "deploy", "tails", *AGENTS}
+SERVICES = {*VALIDATORS, "deploy", "tails", "resolver", *AGENTS}
+STATUS_LIST_PORT = 8032  # a college's public Open Badges status lists
 AGENT_ADMIN_PORT = 8021
 AGENT_INBOUND_PORT = 8020
 DEPLOY = (
@@ -223,13 +224,20 @@ def test_agent_command_lines_parse_with_acapy(
         settings = init_argument_parser(parser)(parser.parse_args(argv))
         assert settings["wallet.type"] == "askar-anoncreds"
         assert settings["ledger.disabled"] is True
-        assert settings["external_plugins"] == ["ler_ledger"]
-        assert settings["plugin_config"] == {"ler": {"descriptor": "/network/network.json"}}
+        assert settings["external_plugins"] == ["ler_ledger", "ler_badges"]
+        assert settings["plugin_config"]["ler"] == {"descriptor": "/network/network.json"}
+        if name == "college-agent":
+            assert (
+                settings["plugin_config"]["ler_badges"]["status_lists"]["port"] == STATUS_LIST_PORT
+            )
         assert int(settings["admin.port"]) == AGENT_ADMIN_PORT
         assert settings["admin.admin_api_key"] == "test-admin"
         assert settings["transport.inbound_configs"] == [["http", "0.0.0.0", "8020"]]
         assert settings["default_endpoint"] == f"http://{name}:{AGENT_INBOUND_PORT}"
-        assert {p["target"] for p in agent["ports"]} == {AGENT_INBOUND_PORT, AGENT_ADMIN_PORT}
+        expected_ports = {AGENT_INBOUND_PORT, AGENT_ADMIN_PORT}
+        if name == "college-agent":
+            expected_ports.add(STATUS_LIST_PORT)
+        assert {p["target"] for p in agent["ports"]} == expected_ports
 
 
 def test_published_ports_match_the_network_file(rendered: dict[str, Any]) -> None:
@@ -239,6 +247,7 @@ def test_published_ports_match_the_network_file(rendered: dict[str, Any]) -> Non
             p["target"]: int(p["published"])
             for p in rendered["services"][agent["service"]]["ports"]
         }
+        ports.pop(STATUS_LIST_PORT, None)
         assert ports == {
             AGENT_ADMIN_PORT: agent["admin_port"],
             AGENT_INBOUND_PORT: agent["inbound_port"],
@@ -279,7 +288,9 @@ def test_agent_image_is_pinned_non_root_and_health_checked() -> None:
     (entry,) = [json.loads(value) for kind, value in steps if kind == "ENTRYPOINT"]
     (cmd,) = [json.loads(value) for kind, value in steps if kind == "CMD"]
     assert entry == ["aca-py", "start"]
-    assert cmd == ["--plugin", "ler_ledger", "--plugin-config", "/config/plugins.yml"]
+    assert cmd == [
+        "--plugin", "ler_ledger", "--plugin", "ler_badges", "--plugin-config", "/config/plugins.yml"
+    ]  # fmt: skip
     ignore = (DOCKER / "agent" / "Dockerfile.dockerignore").read_text().splitlines()
     assert "*" in ignore and "!docker/secrets" not in " ".join(ignore)
 
@@ -299,3 +310,11 @@ def test_constraints_pin_every_runtime_dependency() -> None:
             f"{requirement.name}=={version} violates {requirement.specifier}: "
             "run docker/agent/constraints.py"
         )
+
+
+def test_resolver_serves_did_ler_from_the_deployed_network(rendered: dict[str, Any]) -> None:
+    resolver = rendered["services"]["resolver"]
+    assert resolver["entrypoint"] == ["python", "-m", "ler_resolver"]
+    assert "--descriptor=/network/network.json" in resolver["command"]
+    assert resolver["depends_on"]["deploy"]["condition"] == "service_completed_successfully"
+    assert [(v["source"], v["target"]) for v in resolver["volumes"]] == [("network", "/network")]
