@@ -42,7 +42,7 @@ async def setup(context: InjectionContext) -> None:
     if resolver is None:
         LOGGER.warning("no DIDResolver; did:ler DIDs will not resolve")
     else:
-        resolver.register_resolver(LerDIDResolver())
+        resolver.register_resolver(LerDIDResolver(ttl=config.cache_ttl))
 
     registry = context.inject_or(AnonCredsRegistry)
     if registry is None:

@@ -57,7 +57,7 @@ class LerConfig:
     descriptor_path: str
     endorsement: EndorsementConfig = field(default_factory=EndorsementConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
-    cache_ttl: int = 30
+    cache_ttl: int = 30  # seconds a resolved did:ler document is cached
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:

@@ -201,6 +201,37 @@ class AccreditationRequestSchema(OpenAPISchema):
     reason = fields.Str(required=False, metadata={"example": "annual review"})
 
 
+class TrusteeVoteSchema(OpenAPISchema):
+    """Propose or approve a TRUSTEE change (as a TRUSTEE)."""
+
+    action = fields.Str(
+        required=True,
+        validate=validate.OneOf(["propose", "approve"]),
+        metadata={"example": "approve"},
+    )
+    account = fields.Str(
+        required=False,
+        validate=validate.Regexp(ADDRESS_PATTERN),
+        metadata={
+            "description": "propose: the account",
+            "example": "0x9a243fC4878616F1f9F52807EFb5DaA915a8d09E",
+        },
+    )
+    grant = fields.Bool(required=False, metadata={"description": "propose: add (true) or remove"})
+    proposal_id = fields.Int(required=False, metadata={"description": "approve: the proposal"})
+
+
+class ProposalSchema(OpenAPISchema):
+    """A trustee proposal's state."""
+
+    proposal_id = fields.Int()
+    account = fields.Str()
+    grant = fields.Bool()
+    approvals = fields.Int()
+    needed = fields.Int()
+    executed = fields.Bool()
+
+
 class TxResultSchema(OpenAPISchema):
     """A write that landed."""
 
@@ -426,6 +457,33 @@ async def governance_role(request: web.BaseRequest) -> web.Response:
     )
     result = await writer.send(write)
     return web.json_response({"tx_hash": result.tx_hash, "block_number": result.block_number})
+
+
+@docs(tags=[TAG], summary="State governance: propose or approve adding or removing a TRUSTEE")
+@request_schema(TrusteeVoteSchema())
+@response_schema(ProposalSchema(), 200)
+@admin_authentication
+@ler_errors
+async def governance_trustee(request: web.BaseRequest) -> web.Response:
+    """Vote on a trustee change."""
+    body = await _json(request)
+    profile = _profile(request)
+    service = profile.inject(LedgerService)
+    roles = service.reader.roles
+    writer = await service.writer(profile)
+    if body.get("action") == "propose":
+        if "account" not in body or not isinstance(body.get("grant"), bool):
+            raise web.HTTPBadRequest(reason="propose needs account and grant (true or false)")
+        result = await writer.send(roles.propose_trustee_change(body["account"], body["grant"]))
+        proposal_id = result.event("TrusteeChangeProposed")["proposalId"]
+    elif body.get("action") == "approve":
+        if not isinstance(body.get("proposal_id"), int):
+            raise web.HTTPBadRequest(reason="approve needs proposal_id")
+        proposal_id = body["proposal_id"]
+        await writer.send(roles.approve_trustee_change(proposal_id))
+    else:
+        raise web.HTTPBadRequest(reason="action must be propose or approve")
+    return web.json_response(asdict(await roles.proposal(proposal_id)))
 
 
 @docs(
@@ -657,6 +715,7 @@ async def register(app: web.Application) -> None:
             web.post("/ler/did/{did}/endpoint", did_endpoint),
             web.post("/ler/did/{did}/deactivate", did_deactivate),
             web.post("/ler/governance/roles", governance_role),
+            web.post("/ler/governance/trustees", governance_trustee),
             web.post("/ler/governance/accreditations", governance_accreditation),
             web.get("/ler/accreditations/{did}", accreditation_lookup, allow_head=False),
             web.post("/ler/endorsement/connections/{conn_id}", endorsement_connection),

@@ -78,6 +78,21 @@ async def test_state_governance_and_its_limits(
         )
     assert refused.value.status == 403
 
+    # the state agent votes on trustee changes like any trustee
+    async with LedgerClient(descriptor) as reader:
+        before = await reader.roles.members("TRUSTEE")
+    proposal = await state.post(
+        "/ler/governance/trustees", {"action": "propose", "account": newcomer, "grant": True}
+    )
+    assert proposal["account"] == newcomer and proposal["approvals"] == 1
+    assert proposal["executed"] is (len(before) == 1)
+    with pytest.raises(AdminError) as again:
+        await state.post(
+            "/ler/governance/trustees",
+            {"action": "approve", "proposal_id": proposal["proposal_id"]},
+        )
+    assert again.value.status == 409  # already approved (or already carried out)
+
     lookup = await college.get(f"/ler/accreditations/{network.did('rival')}")
     assert lookup["issuer"] == network.did("rival") and lookup["results"] == []
 

@@ -82,7 +82,9 @@ def test_up_demo_status_down_up_keeps_credentials(tmp_path: Path) -> None:
         assert status["pending_endorsements"] == 0
 
         assert "network down" in cli("network", "down", "--data-dir", str(data))
-        down = json.loads(cli("network", "status", "--data-dir", str(data), "--json"))
+        stopped = CliRunner().invoke(main, ["network", "status", "--data-dir", str(data), "--json"])
+        assert stopped.exit_code == 1  # unhealthy: scripts can tell
+        down = json.loads(stopped.output)
         assert not down["healthy"]
         assert not any(p["healthy"] for p in down["parts"])
 

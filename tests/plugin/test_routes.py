@@ -7,6 +7,7 @@ from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 from acapy_agent.admin.request_context import AdminRequestContext
+from acapy_agent.connections.models.conn_record import ConnRecord
 from acapy_agent.core.profile import Profile
 from aiohttp import web
 
@@ -78,3 +79,14 @@ async def test_policy_can_hold_requests(endorser_profile: Profile) -> None:
     assert json.loads(held.body) == {"auto_approve": False, "require_accreditation": False}
     shown = await handler(routes.policy_get)(request(endorser_profile))
     assert json.loads(shown.body)["auto_approve"] is False
+
+
+async def test_a_connection_is_marked_only_once_active(endorser_profile: Profile) -> None:
+    connection = ConnRecord(state=ConnRecord.State.INVITATION.rfc160, their_label="college")
+    async with endorser_profile.session() as session:
+        await connection.save(session)
+    with pytest.raises(web.HTTPBadRequest) as early:
+        await handler(routes.endorsement_connection)(
+            request(endorser_profile, {"their_role": "author"}, conn_id=connection.connection_id)
+        )
+    assert "mark it once it is active" in early.value.reason

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ler_chain import LedgerClient, NetworkDescriptor, TrusteeProposal, deploy_network
+from ler_chain import LedgerClient, LocalSigner, NetworkDescriptor, TrusteeProposal, deploy_network
 
-from ..console import console, step
+from ..console import console, fail, step
+from ..errors import LerNodeError
 from ..ledger.anvil import DEFAULT_PORT
 from ..ledger.keys import load_key, load_or_create_key
 from ..ledger.local import LedgerHome, ledger_down, ledger_status, ledger_up
@@ -115,17 +116,31 @@ async def deploy(
     console.print(f"[green]deployed[/green]; network descriptor: {out}")
 
 
+def _network(data_dir: Path, descriptor: Path | None, rpc_url: str | None) -> NetworkDescriptor:
+    """The descriptor given (default: the embedded ledger's), reached at ``rpc_url`` if given."""
+    network = NetworkDescriptor.load(descriptor or LedgerHome.in_data_dir(data_dir).descriptor_file)
+    return network.with_rpc_url(rpc_url) if rpc_url else network
+
+
 def _descriptor_and_key(
-    data_dir: Path, descriptor: Path | None, key_file: Path | None, password_file: Path | None
-) -> tuple[NetworkDescriptor, object]:
+    data_dir: Path,
+    descriptor: Path | None,
+    key_file: Path | None,
+    password_file: Path | None,
+    rpc_url: str | None = None,
+) -> tuple[NetworkDescriptor, LocalSigner]:
     home = LedgerHome.in_data_dir(data_dir)
-    network = NetworkDescriptor.load(descriptor or home.descriptor_file)
     signer = (
         load_key(key_file, password_file)
         if key_file
         else load_key(home.key_file, home.password_file)
     )
-    return network, signer
+    return _network(data_dir, descriptor, rpc_url), signer
+
+
+rpc_url_option = click.option(
+    "--rpc-url", help="Reach the ledger here instead of at the descriptor's RPC URL."
+)
 
 
 governance_options = [
@@ -141,6 +156,7 @@ governance_options = [
         help="Keystore of the trustee acting (default: the embedded ledger's first trustee).",
     ),
     click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path)),
+    rpc_url_option,
 ]
 
 
@@ -164,8 +180,9 @@ async def _change_role(
     descriptor: Path | None,
     key_file: Path | None,
     password_file: Path | None,
+    rpc_url: str | None,
 ) -> None:
-    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file, rpc_url)
     async with LedgerClient(network, signer) as client:
         change = client.roles.grant if action == "grant" else client.roles.revoke
         result = await client.send(change(role_name, account))
@@ -202,10 +219,11 @@ async def role_revoke(role_name: str, account: str, **options: Path | None) -> N
 @role.command("list")
 @data_dir_option
 @click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
+@rpc_url_option
 @run_async
-async def role_list(data_dir: Path, descriptor: Path | None) -> None:
+async def role_list(data_dir: Path, descriptor: Path | None, rpc_url: str | None) -> None:
     """List the accounts holding each role."""
-    network = NetworkDescriptor.load(descriptor or LedgerHome.in_data_dir(data_dir).descriptor_file)
+    network = _network(data_dir, descriptor, rpc_url)
     table = Table("role", "accounts")
     async with LedgerClient(network) as client:
         for name in ("TRUSTEE", "STEWARD", "ENDORSER"):
@@ -230,9 +248,10 @@ async def trustee_propose(
     descriptor: Path | None,
     key_file: Path | None,
     password_file: Path | None,
+    rpc_url: str | None,
 ) -> None:
     """Propose adding (or removing) ACCOUNT as a TRUSTEE; counts your approval."""
-    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file, rpc_url)
     async with LedgerClient(network, signer) as client:
         result = await client.send(client.roles.propose_trustee_change(account, not remove))
         proposal = await client.roles.proposal(result.event("TrusteeChangeProposed")["proposalId"])
@@ -249,9 +268,10 @@ async def trustee_approve(
     descriptor: Path | None,
     key_file: Path | None,
     password_file: Path | None,
+    rpc_url: str | None,
 ) -> None:
     """Approve trustee proposal PROPOSAL_ID; it takes effect on a majority."""
-    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file, rpc_url)
     async with LedgerClient(network, signer) as client:
         await client.send(client.roles.approve_trustee_change(proposal_id))
         _print_proposal(await client.roles.proposal(proposal_id))
@@ -261,21 +281,25 @@ async def trustee_approve(
 @click.argument("proposal_id", type=int)
 @data_dir_option
 @click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
+@rpc_url_option
 @run_async
-async def trustee_show(proposal_id: int, data_dir: Path, descriptor: Path | None) -> None:
+async def trustee_show(
+    proposal_id: int, data_dir: Path, descriptor: Path | None, rpc_url: str | None
+) -> None:
     """Show trustee proposal PROPOSAL_ID."""
-    network = NetworkDescriptor.load(descriptor or LedgerHome.in_data_dir(data_dir).descriptor_file)
+    network = _network(data_dir, descriptor, rpc_url)
     async with LedgerClient(network) as client:
         _print_proposal(await client.roles.proposal(proposal_id))
 
 
 def _print_proposal(proposal: TrusteeProposal) -> None:
     verb = "add" if proposal.grant else "remove"
-    state = "carried out" if proposal.executed else "waiting for approvals"
-    console.print(
-        f"proposal {proposal.proposal_id}: {verb} trustee {proposal.account}; "
-        f"{proposal.approvals} of {proposal.needed} approvals needed; {state}"
+    state = (
+        "carried out"
+        if proposal.executed
+        else f"{proposal.approvals} of {proposal.needed} approvals needed; waiting for approvals"
     )
+    console.print(f"proposal {proposal.proposal_id}: {verb} trustee {proposal.account}; {state}")
 
 
 @ledger.command()
@@ -303,9 +327,10 @@ async def accreditation(
     descriptor: Path | None,
     key_file: Path | None,
     password_file: Path | None,
+    rpc_url: str | None,
 ) -> None:
     """Accredit (or suspend, reinstate, withdraw) ISSUER's DID for CREDENTIAL_TYPE."""
-    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file)
+    network, signer = _descriptor_and_key(data_dir, descriptor, key_file, password_file, rpc_url)
     async with LedgerClient(network, signer) as client:
         registry = client.accreditation
         did = client.dids.did(issuer)
@@ -324,10 +349,13 @@ async def accreditation(
 @click.argument("issuer")
 @data_dir_option
 @click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
+@rpc_url_option
 @run_async
-async def accreditations(issuer: str, data_dir: Path, descriptor: Path | None) -> None:
+async def accreditations(
+    issuer: str, data_dir: Path, descriptor: Path | None, rpc_url: str | None
+) -> None:
     """List ISSUER's accreditations and whether each is in force now."""
-    network = NetworkDescriptor.load(descriptor or LedgerHome.in_data_dir(data_dir).descriptor_file)
+    network = _network(data_dir, descriptor, rpc_url)
     async with LedgerClient(network) as client:
         did = client.dids.did(issuer)
         now = await client.ledger_time()
@@ -341,3 +369,19 @@ async def accreditations(issuer: str, data_dir: Path, descriptor: Path | None) -
                 "yes" if terms.covers(now) else "no",
             )
     console.print(table)
+
+
+@ledger.command("key")
+@click.argument("key_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Password file (created with a random password if missing; else $LER_KEY_PASSWORD).",
+)
+def key(key_file: Path, password_file: Path | None) -> None:
+    """Create a ledger account keystore at KEY_FILE (or show the address of an existing one)."""
+    try:
+        signer, created = load_or_create_key(key_file, password_file)
+    except LerNodeError as exc:
+        fail(exc.message, exc.hint)
+    console.print(f"{'created' if created else 'existing'} keystore {key_file}: {signer.address}")

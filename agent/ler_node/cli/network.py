@@ -96,7 +96,13 @@ async def status(config: Path | None, data_dir: Path, as_json: bool) -> None:
     report = await network_status(load_spec(config, data_dir.resolve()), data_dir)
     if as_json:
         console.print_json(json.dumps(report))
-        return
+    else:
+        _print_status(report)
+    if not report["healthy"]:
+        raise SystemExit(1)
+
+
+def _print_status(report: dict) -> None:
     table = Table("part", "healthy", "detail")
     for part in report["parts"]:
         table.add_row(

@@ -29,7 +29,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _password(password_file: Path | None, create: bool) -> str:
-    if PASSWORD_ENV in os.environ:
+    if os.environ.get(PASSWORD_ENV):
         return os.environ[PASSWORD_ENV]
     if password_file is None:
         raise LerNodeError(

@@ -169,13 +169,19 @@ async def _grant_state_roles(
 ) -> None:
     """Make the state agent's ledger account an ENDORSER and a TRUSTEE."""
     async with LedgerClient(descriptor, trustee) as ledger:
-        if not await ledger.roles.has_role("ENDORSER", account):
+        missing = [
+            r for r in ("ENDORSER", "TRUSTEE") if not await ledger.roles.has_role(r, account)
+        ]
+        if missing and not await ledger.roles.has_role("TRUSTEE", trustee.address):
+            raise LerNodeError(
+                f"the state agent's account {account} lacks {', '.join(missing)}, and the local "
+                f"trustee key {trustee.address} is no longer a trustee to grant it",
+                hint="have a trustee grant it (ler-node ledger role grant / trustee propose)",
+            )
+        if "ENDORSER" in missing:
             await ledger.send(ledger.roles.grant("ENDORSER", account))
             progress(f"granted ENDORSER to the state agent's account {account}")
-        if not await ledger.roles.has_role("TRUSTEE", account):
-            members = await ledger.roles.members("TRUSTEE")
-            if trustee.address not in members:
-                raise LerNodeError("the first trustee key is no longer a trustee")
+        if "TRUSTEE" in missing:
             await ledger.send(ledger.roles.propose_trustee_change(account, True))
             if await ledger.roles.has_role("TRUSTEE", account):
                 progress("made the state agent a TRUSTEE")
@@ -293,6 +299,7 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
     try:
         info = NetworkInfo.load(data_dir)
         info.rpc_url = descriptor.rpc_url
+        info.descriptor = str(descriptor_file)  # the data dir may have moved (restore)
     except LerNodeError:
         info = NetworkInfo(
             network=descriptor.network,

@@ -22,8 +22,9 @@ class LerDIDResolver(BaseDIDResolver):
     # DID documents change (rotation, deactivation); keep them briefly.
     DEFAULT_TTL = 30
 
-    def __init__(self) -> None:
+    def __init__(self, ttl: int = DEFAULT_TTL) -> None:
         super().__init__(ResolverType.NATIVE)
+        self.DEFAULT_TTL = ttl  # read by BaseDIDResolver.resolve
 
     async def setup(self, context: InjectionContext) -> None:
         """Nothing to set up: the ledger service is bound by the plugin."""

@@ -59,6 +59,11 @@ class EndorsementManager:
             raise EndorsementError(f"their_role must be one of {THEIR_ROLES}, not {their_role!r}")
         async with self.profile.session() as session:
             connection = await ConnRecord.retrieve_by_id(session, connection_id)
+            if connection.state not in ("active", "completed"):
+                # ACA-Py drops connection metadata when the handshake completes
+                raise EndorsementError(
+                    f"connection {connection_id} is {connection.state}; mark it once it is active"
+                )
             value = {"their_role": their_role}
             await connection.metadata_set(session, CONNECTION_METADATA_KEY, value)
         return value
