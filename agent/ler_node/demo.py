@@ -135,11 +135,10 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
         # the award time tells this run's credentials apart from earlier runs' ones
         cast.awarded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         story["welding"] = await flows.issue_credential(
-            cast.college, cast.learner, college_conn, cred_def_id, {**WELDING, "date": cast.awarded}
+            cast.college, college_conn, cred_def_id, {**WELDING, "date": cast.awarded}
         )
         story["blueprints"] = await flows.issue_credential(
             cast.college,
-            cast.learner,
             college_conn,
             cred_def_id,
             {**BLUEPRINTS, "date": cast.awarded},

@@ -49,7 +49,7 @@ async def test_college_did_is_anchored_through_endorsement(
 async def test_publish_issue_prove_and_revoke(
     network: Network, admins: dict[str, AdminClient], skills_type: flows.CredentialType
 ) -> None:
-    college, learner, employer = admins["college"], admins["learner"], admins["employer"]
+    college, employer = admins["college"], admins["employer"]
     # every write of the college went through the state's endorser and finished
     kinds = {
         r["kind"]
@@ -61,9 +61,7 @@ async def test_publish_issue_prove_and_revoke(
     assert resolved["schema"]["attrNames"] == flows.SKILLS_ATTRIBUTES
 
     college_conn, _ = await network.connection(admins, "college", "learner")
-    issued = await flows.issue_credential(
-        college, learner, college_conn, skills_type.cred_def_id, WELDER
-    )
+    issued = await flows.issue_credential(college, college_conn, skills_type.cred_def_id, WELDER)
     assert issued.rev_reg_id and issued.cred_rev_id
 
     employer_conn, _ = await network.connection(admins, "employer", "learner")
@@ -105,11 +103,9 @@ async def test_publish_issue_prove_and_revoke(
 async def test_stale_status_list_is_refused(
     network: Network, admins: dict[str, AdminClient], skills_type: flows.CredentialType
 ) -> None:
-    college, mallory, employer = admins["college"], admins["mallory"], admins["employer"]
+    college, employer = admins["college"], admins["employer"]
     college_conn, _ = await network.connection(admins, "college", "mallory")
-    issued = await flows.issue_credential(
-        college, mallory, college_conn, skills_type.cred_def_id, WELDER
-    )
+    issued = await flows.issue_credential(college, college_conn, skills_type.cred_def_id, WELDER)
     before_revocation = await _ledger_time(network)
     await asyncio.sleep(1.1)
     assert (await flows.revoke(college, issued))["state"] == "done"
@@ -135,12 +131,12 @@ async def test_stale_status_list_is_refused(
 async def test_unaccredited_issuer_is_reported(
     network: Network, admins: dict[str, AdminClient]
 ) -> None:
-    rival, learner, employer = admins["rival"], admins["learner"], admins["employer"]
+    rival, employer = admins["rival"], admins["employer"]
     rival_type = await flows.publish_credential_type(
         rival, network.did("rival"), name="RivalSkills", registry_size=10
     )
     rival_conn, _ = await network.connection(admins, "rival", "learner")
-    await flows.issue_credential(rival, learner, rival_conn, rival_type.cred_def_id, WELDER)
+    await flows.issue_credential(rival, rival_conn, rival_type.cred_def_id, WELDER)
     employer_conn, _ = await network.connection(admins, "employer", "learner")
     verdict = await flows.request_proof(
         employer, employer_conn, flows.skill_proof_request(rival_type.cred_def_id)

@@ -8,11 +8,18 @@ from unittest.mock import AsyncMock, MagicMock
 import pytest
 from acapy_agent.admin.request_context import AdminRequestContext
 from acapy_agent.connections.models.conn_record import ConnRecord
+from acapy_agent.core.event_bus import Event
 from acapy_agent.core.profile import Profile
+from acapy_agent.messaging.decorators.attach_decorator import AttachDecorator
+from acapy_agent.protocols.present_proof.v2_0.messages.pres import V20Pres
+from acapy_agent.protocols.present_proof.v2_0.messages.pres_format import V20PresFormat
+from acapy_agent.protocols.present_proof.v2_0.messages.pres_request import V20PresRequest
+from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
 from aiohttp import web
 
 from ler_chain import LerDid
 from ler_ledger import routes
+from ler_ledger.verifier import events, policy
 
 UNKNOWN_DID = str(LerDid.from_verkey("local", bytes(range(32))))
 
@@ -90,3 +97,37 @@ async def test_a_connection_is_marked_only_once_active(endorser_profile: Profile
             request(endorser_profile, {"their_role": "author"}, conn_id=connection.connection_id)
         )
     assert "mark it once it is active" in early.value.reason
+
+
+async def test_a_crashing_verification_fails_the_exchange_with_a_reason(
+    endorser_profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anoncreds = V20PresFormat.Format.ANONCREDS
+    proof_request = {"requested_attributes": {}, "requested_predicates": {}}
+    record = V20PresExRecord(
+        state=V20PresExRecord.STATE_PRESENTATION_RECEIVED,
+        role=V20PresExRecord.ROLE_VERIFIER,
+        pres_request=V20PresRequest(
+            formats=[V20PresFormat(attach_id="a", format_=anoncreds.aries)],
+            request_presentations_attach=[AttachDecorator.data_base64(proof_request, ident="a")],
+        ),
+        pres=V20Pres(formats=[], presentations_attach=[]),
+    )
+    async with endorser_profile.session() as session:
+        await record.save(session)
+
+    async def crash(_self: object, _record: object) -> None:
+        raise RuntimeError("resolver exploded")
+
+    monkeypatch.setattr(policy.LerPresentationVerifier, "verify", crash)
+    topic = "acapy::record::present_proof_v2_0::presentation-received"
+    await events.on_presentation_received(
+        endorser_profile, Event(topic, {"pres_ex_id": record.pres_ex_id})
+    )
+
+    async with endorser_profile.session() as session:
+        after = await V20PresExRecord.retrieve_by_id(session, record.pres_ex_id)
+    assert after.state == V20PresExRecord.STATE_DONE and after.verified == "false"
+    verdict = await events.load_verdict(endorser_profile, record.pres_ex_id)
+    assert verdict["reasons"] == ["invalid-proof"]
+    assert "resolver exploded" in verdict["checks"][0]["detail"]

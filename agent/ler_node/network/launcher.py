@@ -206,39 +206,32 @@ async def ensure_public_did(admin: AdminClient, progress: Progress) -> str:
 
 
 async def connect(inviter: AdminClient, invitee: AdminClient, alias: str) -> tuple[str, str]:
-    """Connect two agents with an out-of-band invitation; returns (inviter's, invitee's) ids."""
+    """Connect two agents with an out-of-band invitation; returns (inviter's, invitee's) ids.
+
+    Only single-record routes are polled: ACA-Py 1.7's list routes (``GET /connections``) hold a
+    wallet session while their scan takes a second pool connection, so a few concurrent list
+    calls exhaust askar's sqlite pool and stall the agent (measured by bench/flows.py).
+    """
     invitation = await inviter.post(
         "/out-of-band/create-invitation",
         {"handshake_protocols": ["https://didcomm.org/didexchange/1.1"], "alias": alias},
         auto_accept="true",
     )
+    oob = await inviter.get("/out-of-band/invitations", oob_id=invitation["oob_id"])
     received = await invitee.post(
         "/out-of-band/receive-invitation",
         invitation["invitation"],
         alias=inviter.name,
         auto_accept="true",
     )
-    invitee_conn = received["connection_id"]
-    await invitee.wait_for(
-        f"/connections/{invitee_conn}",
-        lambda c: c["state"] in ("active", "completed"),
-        what="connection",
-    )
-    inviter_side = await inviter.wait_for(
-        "/connections",
-        lambda r: any(
-            c.get("invitation_msg_id") == invitation["invi_msg_id"]
-            and c["state"] in ("active", "completed")
-            for c in r["results"]
-        ),
-        what="connection",
-    )
-    inviter_conn = next(
-        c["connection_id"]
-        for c in inviter_side["results"]
-        if c.get("invitation_msg_id") == invitation["invi_msg_id"]
-    )
-    return inviter_conn, invitee_conn
+    ids = (oob["connection_id"], received["connection_id"])
+    for admin, connection_id in zip((inviter, invitee), ids, strict=True):
+        await admin.wait_for(
+            f"/connections/{connection_id}",
+            lambda c: c["state"] in ("active", "completed"),
+            what="connection",
+        )
+    return ids
 
 
 async def bootstrap(

@@ -19,7 +19,7 @@ from acapy_agent.storage.error import StorageNotFoundError
 from acapy_agent.storage.record import StorageRecord
 
 from ..ledger import LedgerService
-from .policy import LerPresentationVerifier, Verdict
+from .policy import INVALID, LerPresentationVerifier, Verdict
 
 LOGGER = logging.getLogger(__name__)
 
@@ -47,8 +47,9 @@ async def on_presentation_received(profile: Profile, event: Event) -> None:
         if record.pres_request.attachment(AnonCredsPresExchangeHandler.format) is None:
             return  # not an AnonCreds presentation (e.g. DIF, which ler_badges verifies)
         await verify_exchange(profile, pres_ex_id)
-    except Exception:
+    except Exception as exc:  # never leave the exchange waiting: fail it with the reason
         LOGGER.exception("LER verification of presentation %s failed", pres_ex_id)
+        await _fail_exchange(profile, pres_ex_id, exc)
 
 
 async def verify_exchange(profile: Profile, pres_ex_id: str) -> dict[str, Any]:
@@ -69,6 +70,21 @@ async def verify_exchange(profile: Profile, pres_ex_id: str) -> dict[str, Any]:
     await _finish_exchange(profile, record, verdict)
     await profile.notify(VERIFICATION_TOPIC, result)
     return result
+
+
+async def _fail_exchange(profile: Profile, pres_ex_id: str, error: Exception) -> None:
+    """Mark an exchange whose verification crashed as not verified, saying why."""
+    verdict = Verdict(verified=False)
+    verdict.add("verification", False, f"the presentation could not be verified: {error}", INVALID)
+    result = {"pres_ex_id": pres_ex_id, **verdict.as_dict()}
+    try:
+        async with profile.session() as session:
+            record = await V20PresExRecord.retrieve_by_id(session, pres_ex_id)
+        await _store_verdict(profile, pres_ex_id, result)
+        await _finish_exchange(profile, record, verdict)
+        await profile.notify(VERIFICATION_TOPIC, result)
+    except Exception:
+        LOGGER.exception("could not record the failed verification of %s", pres_ex_id)
 
 
 async def _finish_exchange(profile: Profile, record: V20PresExRecord, verdict: Verdict) -> None:
