@@ -1,0 +1,320 @@
+"""Driving credential flows under load: per-exchange deadlines, outcomes, concurrency levels.
+
+A flow is a sequence of exchanges (connection, issuance, presentation). Each exchange has its
+own deadline: one that has not reached a final state by then is **stuck**; one that reaches a
+failure state (abandoned, error, not verified, a refused admin call) is **failed** with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ler_node.network.admin import AdminClient, AdminError
+
+DEADLINE = 120.0
+POLL = 0.25
+CONNECTED = ("active", "completed")
+LIST_POLLING = False  # poll GET /connections (list) like launcher.connect; see connect()
+
+
+class ExchangeStuck(Exception):
+    """An exchange did not reach a final state before its deadline."""
+
+    def __init__(self, exchange: str, detail: str) -> None:
+        super().__init__(f"{exchange}: {detail}")
+        self.exchange = exchange
+        self.detail = detail
+
+
+class ExchangeFailed(Exception):
+    """An exchange ended in a failure state; ``reason`` says why."""
+
+    def __init__(self, exchange: str, reason: str) -> None:
+        super().__init__(f"{exchange}: {reason}")
+        self.exchange = exchange
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one flow ended."""
+
+    status: str  # finished | failed | stuck
+    seconds: float
+    exchange: str = ""
+    reason: str = ""
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+class Steps:
+    """Times the exchanges of one flow, one after another."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        """The exchange ``name`` just finished."""
+        now = time.perf_counter()
+        self.seconds[name] = now - self._last
+        self._last = now
+
+
+async def poll(
+    admin: AdminClient,
+    path: str,
+    done: Callable[[Any], bool],
+    exchange: str,
+    deadline: float | None = None,
+    **params: Any,
+) -> Any:
+    """GET ``path`` until ``done(answer)``; ExchangeStuck after ``deadline`` (or DEADLINE) s."""
+    deadline = DEADLINE if deadline is None else deadline
+    loop = asyncio.get_running_loop()
+    until = loop.time() + deadline
+    last: Any = None
+    while loop.time() < until:
+        try:
+            last = await admin.get(path, **params)
+            if done(last):
+                return last
+        except AdminError as exc:  # unreachable, not there yet, or a server error: retry
+            if 400 <= exc.status < 500 and exc.status != 404:
+                raise ExchangeFailed(exchange, str(exc)) from exc
+            last = f"HTTP {exc.status or 'unreachable'}"
+        await asyncio.sleep(POLL)
+    raise ExchangeStuck(exchange, f"not final after {deadline:.0f} s (last: {_brief(last)})")
+
+
+def _brief(answer: Any) -> str:
+    if isinstance(answer, dict):
+        record = answer.get("cred_ex_record", answer)
+        return str({k: record.get(k) for k in ("state", "error_msg") if k in record})
+    return str(answer)[:200]
+
+
+async def connect(inviter: AdminClient, invitee: AdminClient, alias: str) -> str:
+    """A new DIDExchange connection; returns the inviter's connection id once both are active.
+
+    Only single-record routes are polled. ACA-Py 1.7's paginated list routes (``GET
+    /connections`` and the like) hold a wallet session while their scan takes a second pool
+    connection, so a few concurrent list calls exhaust askar's sqlite pool (4 connections on 2
+    cores) and deadlock the agent's wallet for 30 s; ``LIST_POLLING`` brings that behaviour back.
+    """
+    try:
+        invitation = await inviter.post(
+            "/out-of-band/create-invitation",
+            {"handshake_protocols": ["https://didcomm.org/didexchange/1.1"], "alias": alias},
+            auto_accept="true",
+        )
+        oob = await inviter.get("/out-of-band/invitations", oob_id=invitation["oob_id"])
+        received = await invitee.post(
+            "/out-of-band/receive-invitation",
+            invitation["invitation"],
+            alias=inviter.name,
+            auto_accept="true",
+        )
+    except AdminError as exc:
+        raise ExchangeFailed("connection", str(exc)) from exc
+    await poll(
+        invitee,
+        f"/connections/{received['connection_id']}",
+        lambda c: _connection_final(c, "connection"),
+        "connection",
+    )
+    if LIST_POLLING:
+        found = await poll(
+            inviter,
+            "/connections",
+            lambda r: any(_connection_final(c, "connection") for c in r["results"]),
+            "connection",
+            invitation_msg_id=invitation["invi_msg_id"],
+        )
+        return found["results"][0]["connection_id"]
+    connection_id = oob["connection_id"]
+    await poll(
+        inviter,
+        f"/connections/{connection_id}",
+        lambda c: _connection_final(c, "connection"),
+        "connection",
+    )
+    return connection_id
+
+
+def _connection_final(connection: dict[str, Any], exchange: str) -> bool:
+    if connection.get("state") in ("abandoned", "error"):
+        raise ExchangeFailed(exchange, f"connection {connection['state']}: {connection}")
+    return connection.get("state") in CONNECTED
+
+
+async def wait_issued(college: AdminClient, cred_ex_id: str) -> dict[str, Any]:
+    """Wait until the issuer's issue-credential 2.0 record is done (the holder acked storing)."""
+
+    def final(answer: dict[str, Any]) -> bool:
+        record = answer["cred_ex_record"]
+        if record["state"] in ("abandoned", "deleted") or record.get("error_msg"):
+            raise ExchangeFailed("issuance", f"{record['state']}: {record.get('error_msg')}")
+        return record["state"] == "done"
+
+    return await poll(college, f"/issue-credential-2.0/records/{cred_ex_id}", final, "issuance")
+
+
+def classify(error: BaseException) -> tuple[str, str, str]:
+    """(status, exchange, reason) for an exception raised by a flow."""
+    if isinstance(error, ExchangeStuck):
+        return "stuck", error.exchange, error.detail
+    if isinstance(error, ExchangeFailed):
+        return "failed", error.exchange, error.reason
+    return "failed", "?", f"{type(error).__name__}: {error}"
+
+
+Flow = Callable[[int], Awaitable[dict[str, float]]]
+
+
+async def timed_flow(flow: Flow, index: int) -> Outcome:
+    """Run one flow and record how it ended (a finished flow returns its step times)."""
+    start = time.perf_counter()
+    try:
+        steps = await flow(index)
+    except Exception as exc:  # every way a flow can end counts
+        status, exchange, reason = classify(exc)
+        return Outcome(status, time.perf_counter() - start, exchange, reason[:300])
+    return Outcome("finished", time.perf_counter() - start, steps=steps)
+
+
+@dataclass
+class Batch:
+    """Flows run at one concurrency: outcomes, wall time, CPU used (batches add up)."""
+
+    concurrency: int
+    outcomes: list[Outcome]
+    elapsed: float
+    cpu: CpuSample
+
+    def __add__(self, other: Batch) -> Batch:
+        return Batch(
+            self.concurrency,
+            self.outcomes + other.outcomes,
+            self.elapsed + other.elapsed,
+            self.cpu + other.cpu,
+        )
+
+
+async def run_batch(flow: Flow, count: int, concurrency: int, pids: dict[str, int]) -> Batch:
+    """``count`` flows, ``concurrency`` at a time (closed loop), with the CPU they used."""
+    queue = iter(range(count))
+    outcomes: list[Outcome] = []
+
+    async def worker() -> None:
+        for index in queue:
+            outcomes.append(await timed_flow(flow, index))
+
+    before = CpuSample.take(pids)
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    return Batch(concurrency, outcomes, elapsed, CpuSample.take(pids) - before)
+
+
+def summarize(batch: Batch) -> dict[str, Any]:
+    """Flows per minute (and per CPU), latency percentiles, outcome counts, reasons, CPU."""
+    outcomes, elapsed, cpu = batch.outcomes, batch.elapsed, batch.cpu
+    done = [o for o in outcomes if o.status == "finished"]
+    finished = sorted(o.seconds for o in done)
+    counts = Counter(o.status for o in outcomes)
+    reasons = Counter(f"{o.status} in {o.exchange}: {o.reason}" for o in outcomes if o.reason)
+    per_minute = len(done) / elapsed * 60
+    n = len(done) or 1
+    per_flow = cpu.stack_total / n
+    return {
+        "concurrency": batch.concurrency,
+        "flows": len(outcomes),
+        "finished": counts["finished"],
+        "failed": counts["failed"],
+        "stuck": counts["stuck"],
+        "wall_s": round(elapsed, 1),
+        "flows_per_min": round(per_minute, 1),
+        "flows_per_min_per_cpu": round(per_minute / CPUS, 1),
+        "median_s": round(statistics.median(finished), 2) if done else None,
+        "p95_s": round(percentile(finished, 0.95), 2) if done else None,
+        "median_step_s": median_steps([o.steps for o in done]),
+        "cpu_s_per_flow": round(per_flow, 3) if done else None,
+        "flows_per_cpu_minute": round(60 / per_flow, 1) if done and per_flow else None,
+        "cpu_s_per_flow_by_process": {k: round(v / n, 3) for k, v in cpu.stack.items()},
+        "driver_cpu_s_per_flow": round(cpu.driver / n, 3),
+        "other_load_cpus": round(cpu.other / elapsed, 2),
+        "reasons": dict(reasons.most_common(10)),
+    }
+
+
+def median_steps(flows: list[dict[str, float]]) -> dict[str, float]:
+    """Median seconds of each exchange over the finished flows."""
+    names = dict.fromkeys(name for steps in flows for name in steps)
+    return {n: round(statistics.median(s[n] for s in flows if n in s), 2) for n in names}
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted values."""
+    return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered)) - 1))]
+
+
+CPUS = os.cpu_count() or 1
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used so far: by each stack process, by this driver, by the whole machine."""
+
+    stack: dict[str, float]
+    driver: float
+    machine: float
+
+    @classmethod
+    def take(cls, pids: dict[str, int]) -> CpuSample:
+        """Read /proc now."""
+        times = os.times()
+        stack = {name: process_cpu(pid) for name, pid in pids.items()}
+        return cls(stack, times.user + times.system, machine_busy())
+
+    def __sub__(self, other: CpuSample) -> CpuSample:
+        stack = {name: used - other.stack.get(name, 0.0) for name, used in self.stack.items()}
+        return CpuSample(stack, self.driver - other.driver, self.machine - other.machine)
+
+    def __add__(self, other: CpuSample) -> CpuSample:
+        stack = {name: used + other.stack.get(name, 0.0) for name, used in self.stack.items()}
+        return CpuSample(stack, self.driver + other.driver, self.machine + other.machine)
+
+    @property
+    def stack_total(self) -> float:
+        """All the stack's processes together."""
+        return sum(self.stack.values())
+
+    @property
+    def other(self) -> float:
+        """CPU seconds used by everything else on the machine (other people's work)."""
+        return max(0.0, self.machine - self.stack_total - self.driver)
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds used so far by one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine spent not idle (all cores) since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / _TICKS

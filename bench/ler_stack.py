@@ -1,0 +1,280 @@
+"""Our stack: a small LER network (state, college, learner, employer) and its flows.
+
+A flow: the learner connects to the college (new DIDExchange connection), receives a revocable
+AnonCreds credential (issue-credential 2.0, ``anoncreds`` format), then the employer connects to
+the learner (a second new connection) and verifies a skills proof with a "now" non-revocation
+interval through ``flows.request_proof``, which returns the LER verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ler_chain import LedgerClient, NetworkDescriptor, RevRegDefId, parse_anoncreds_id
+from ler_node.ledger.local import LedgerHome
+from ler_node.network import flows
+from ler_node.network.admin import AdminClient, AdminError
+from ler_node.network.agents import AgentHome
+from ler_node.network.launcher import NetworkInfo, network_down, network_up, tails_process
+from ler_node.network.spec import NetworkSpec
+from ler_node.processes import free_port
+
+from . import flowkit
+from .flowkit import ExchangeFailed, ExchangeStuck, Steps, connect, poll, wait_issued
+
+SKILLS = "SkillsCredential"
+WELDER = {"program": "Advanced Manufacturing", "skill": "Welding", "level": "4", "date": "20261115"}
+AGENTS = (
+    ("state", "State Office of Workforce Credentials", "endorser"),
+    ("college", "Prairie Ridge Community College", "issuer"),
+    ("learner", "Jordan Rivera", "holder"),
+    ("employer", "Crossroads Precision Manufacturing", "verifier"),
+)
+
+
+def network_spec(extra_args: dict[str, list[str]] | None = None) -> NetworkSpec:
+    """The four-agent network on free ports; ``extra_args`` adds aca-py flags per agent id."""
+    extra = extra_args or {}
+    return NetworkSpec.model_validate(
+        {
+            "network": "bench",
+            "ledger": {"kind": "anvil", "rpc_url": f"http://127.0.0.1:{free_port()}"},
+            "tails": {"url": f"http://127.0.0.1:{free_port()}"},
+            "agents": [
+                {
+                    "id": agent_id,
+                    "name": name,
+                    "role": role,
+                    "admin_port": free_port(),
+                    "inbound_port": free_port(),
+                    "extra_args": extra.get(agent_id, []),
+                }
+                for agent_id, name, role in AGENTS
+            ],
+        }
+    )
+
+
+@dataclass
+class LerStack:
+    """A running LER network with admin clients and a published credential type."""
+
+    spec: NetworkSpec
+    data_dir: Path
+    info: NetworkInfo
+    admins: dict[str, AdminClient] = field(default_factory=dict)
+    cred_def_id: str = ""
+
+    def pids(self) -> dict[str, int]:
+        """PIDs of every process of the network: agents, ledger, tails server."""
+        files = {a.id: AgentHome(self.data_dir, a).process for a in self.spec.agents}
+        files["tails"] = tails_process(self.data_dir)
+        files["anvil"] = LedgerHome.in_data_dir(self.data_dir).anvil.process
+        return {name: pid for name, f in files.items() if (pid := f.pid()) is not None}
+
+    async def publish(self, version: str, registry_size: int, log: Any = print) -> str:
+        """Publish a version of the skills credential type; its revocable cred def id."""
+        started = time.perf_counter()
+        published = await flows.publish_credential_type(
+            self.admins["college"],
+            self.info.agent("college").did or "",
+            name=SKILLS,
+            version=version,
+            registry_size=registry_size,
+        )
+        log(f"published {SKILLS} {version} (registry size {registry_size}) "
+            f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        return published.cred_def_id
+
+    async def flow(self, index: int) -> dict[str, float]:
+        """One full flow; its step times, or ExchangeStuck / ExchangeFailed."""
+        college, learner, employer = (self.admins[a] for a in ("college", "learner", "employer"))
+        steps = Steps()
+        college_conn = await connect(college, learner, f"learner-{index}")
+        steps.mark("connect_college")
+        await issue(college, college_conn, self.cred_def_id, WELDER)
+        steps.mark("issue")
+        employer_conn = await connect(employer, learner, f"learner-{index}")
+        steps.mark("connect_employer")
+        verdict = await prove(employer, employer_conn, self.cred_def_id)
+        if verdict.get("verified") is not True:
+            raise ExchangeFailed(
+                "presentation", f"not verified: {verdict.get('reasons')} {verdict.get('detail')}"
+            )
+        steps.mark("verify")
+        return steps.seconds
+
+
+@asynccontextmanager
+async def ler_stack(
+    registry_size: int, extra_args: dict[str, list[str]] | None = None, log: Any = print
+) -> AsyncIterator[LerStack]:
+    """Bring the network up in a temp dir, publish the credential type; tear down at the end."""
+    spec = network_spec(extra_args)
+    data_dir = Path(tempfile.mkdtemp(prefix="ler-bench-flows-"))
+    admins = {a.id: AgentHome(data_dir, a).admin() for a in spec.agents}
+    try:
+        info = await network_up(spec, data_dir, progress=lambda _m: None)
+        stack = LerStack(spec, data_dir, info, admins)
+        college_did = info.agent("college").did or ""
+        await flows.set_accreditation(admins["state"], college_did, SKILLS, "accredit")
+        stack.cred_def_id = await stack.publish("1.0", registry_size, log)
+        log(f"our network is up; data in {data_dir}")
+        yield stack
+    finally:
+        for admin in admins.values():
+            await admin.close()
+        network_down(spec, data_dir, progress=lambda _m: None)
+
+
+async def issue(
+    college: AdminClient, connection_id: str, cred_def_id: str, attributes: dict[str, str]
+) -> dict[str, Any]:
+    """Offer a revocable AnonCreds credential and wait until the learner acked storing it."""
+    try:
+        offer = await college.post(
+            "/issue-credential-2.0/send-offer",
+            {
+                "connection_id": connection_id,
+                "auto_issue": True,
+                "auto_remove": False,
+                "credential_preview": {
+                    "@type": "issue-credential/2.0/credential-preview",
+                    "attributes": [{"name": k, "value": v} for k, v in attributes.items()],
+                },
+                "filter": {"anoncreds": {"cred_def_id": cred_def_id}},
+            },
+        )
+    except AdminError as exc:
+        raise ExchangeFailed("issuance", str(exc)) from exc
+    return await wait_issued(college, offer["cred_ex_id"])
+
+
+async def prove(employer: AdminClient, connection_id: str, cred_def_id: str) -> dict[str, Any]:
+    """``flows.request_proof`` with a "now" interval; after its own 60 s wait, poll on."""
+    started = time.perf_counter()
+    request = flows.skill_proof_request(cred_def_id)
+    try:
+        return await flows.request_proof(employer, connection_id, request)
+    except AdminError as exc:  # a refused request fails; a slow or erroring poll goes on below
+        polling = "did not happen within" in str(exc) or exc.status >= 500
+        if not polling or "POST /present-proof-2.0/send-request" in str(exc):
+            raise ExchangeFailed("presentation", str(exc)) from exc
+    records = await poll(
+        employer,
+        "/present-proof-2.0/records",
+        lambda r: bool(r["results"]),
+        "presentation",
+        deadline=remaining(started),
+        connection_id=connection_id,
+    )
+    pres_ex_id = records["results"][0]["pres_ex_id"]
+    record = await poll(
+        employer,
+        f"/present-proof-2.0/records/{pres_ex_id}",
+        lambda r: r["state"] in ("done", "abandoned"),
+        "presentation",
+        deadline=remaining(started),
+    )
+    if record["state"] == "abandoned":
+        raise ExchangeFailed("presentation", f"abandoned: {record.get('error_msg')}")
+    return await employer.get(f"/ler/verifier/presentations/{pres_ex_id}")
+
+
+def remaining(started: float) -> float:
+    """Seconds left of the exchange deadline for an exchange that began at ``started``."""
+    return max(1.0, flowkit.DEADLINE - (time.perf_counter() - started))
+
+
+# --- revocation publish latency ------------------------------------------------------------------
+
+
+async def issue_many(
+    stack: LerStack, cred_def_id: str, count: int, concurrency: int = 5
+) -> list[dict[str, Any]]:
+    """Issue ``count`` credentials to the learner on one connection; their anoncreds details."""
+    college, learner = stack.admins["college"], stack.admins["learner"]
+    connection = await connect(college, learner, "revocation-batch")
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> dict[str, Any]:
+        async with gate:
+            record = await issue(college, connection, cred_def_id, WELDER)
+            return {**record["anoncreds"], "cred_ex_id": record["cred_ex_record"]["cred_ex_id"]}
+
+    issued = await asyncio.gather(*(one() for _ in range(count)))
+    for credential in issued:
+        credential["connection_id"] = connection
+    return list(issued)
+
+
+async def revocation_latency(stack: LerStack, credentials: list[dict[str, Any]]) -> dict[str, Any]:
+    """Revoke (publish=false) each credential, then time publish until done and ledger-visible."""
+    college = stack.admins["college"]
+    rev_reg_ids = {c["rev_reg_id"] for c in credentials}
+    for credential in credentials:
+        await college.post(
+            "/anoncreds/revocation/revoke",
+            {
+                "cred_ex_id": credential["cred_ex_id"],
+                "publish": False,
+                "notify": True,
+                "connection_id": credential["connection_id"],
+            },
+        )
+    descriptor = NetworkDescriptor.load(stack.info.descriptor)
+    async with LedgerClient(descriptor) as reader:  # the employer's view: a plain ledger reader
+        expected = {r: await revoked_count(reader, r) for r in rev_reg_ids}
+        for credential in credentials:
+            expected[credential["rev_reg_id"]] += 1
+        since = await flows.endorsement_ids(college)
+        start = time.perf_counter()
+        await college.post("/anoncreds/revocation/publish-revocations", {})
+        returned = time.perf_counter() - start
+        (endorsed, state), visible = await asyncio.gather(
+            endorsement_done(college, since, start), ledger_shows(reader, expected, start)
+        )
+    return {
+        "revoked": len(credentials),
+        "registries": len(rev_reg_ids),
+        "publish_call_s": round(returned, 3),
+        "endorsement_done_s": round(endorsed, 3),
+        "ledger_visible_s": round(visible, 3),
+        "endorsement_state": state,
+    }
+
+
+async def endorsement_done(
+    college: AdminClient, since: set[str], start: float
+) -> tuple[float, str]:
+    """Seconds from ``start`` until the new status list endorsements are final, and the state."""
+    while time.perf_counter() - start < flowkit.DEADLINE:
+        records = (await college.get("/ler/endorsement/requests", role="author"))["results"]
+        fresh = [r for r in records if r["endorsement_id"] not in since and r["kind"] == "rev_list"]
+        if fresh and all(r["state"] in flows.FINAL_ENDORSEMENT_STATES for r in fresh):
+            return time.perf_counter() - start, fresh[-1]["state"]
+        await asyncio.sleep(0.02)
+    raise ExchangeStuck("revocation", "the status list endorsement did not finish")
+
+
+async def ledger_shows(reader: LedgerClient, expected: dict[str, int], start: float) -> float:
+    """Seconds from ``start`` until the ledger marks ``expected`` credentials revoked."""
+    while any([await revoked_count(reader, r) < n for r, n in expected.items()]):
+        if time.perf_counter() - start > flowkit.DEADLINE:
+            raise ExchangeStuck("revocation", "the revocations are not on the ledger")
+        await asyncio.sleep(0.02)
+    return time.perf_counter() - start
+
+
+async def revoked_count(reader: LedgerClient, rev_reg_id: str) -> int:
+    """How many credentials the ledger's current status list marks revoked."""
+    parsed = parse_anoncreds_id(rev_reg_id)
+    assert isinstance(parsed, RevRegDefId)
+    return sum((await reader.anoncreds.status_list(parsed)).revoked)
