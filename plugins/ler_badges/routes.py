@@ -15,9 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from acapy_agent.admin.decorators.auth import tenant_authentication
-from acapy_agent.admin.request_context import AdminRequestContext
 from acapy_agent.core.event_bus import EventBus
-from acapy_agent.core.profile import Profile
 from acapy_agent.core.util import SHUTDOWN_EVENT_TOPIC, STARTUP_EVENT_TOPIC
 from acapy_agent.messaging.models.base import BaseModelError
 from acapy_agent.messaging.models.openapi import OpenAPISchema
@@ -37,6 +35,7 @@ from ler_chain import (
     LedgerTimeoutError,
     LedgerUnavailableError,
 )
+from ler_ledger.admin_requests import one_line, request_json, request_profile
 from ler_ledger.errors import EndorsementError, EndorsementRefused, LerPluginError
 
 from .acapy import presentations, wiring
@@ -80,10 +79,6 @@ STATUS_OF: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], in
 )
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:1000]
-
-
 def error_response(exc: BaseException) -> web.Response:
     """The JSON error response for ``exc``."""
     status = next((code for kinds, code in STATUS_OF if isinstance(exc, kinds)), 500)
@@ -91,7 +86,7 @@ def error_response(exc: BaseException) -> web.Response:
         LOGGER.exception("unexpected error in a ler_badges route", exc_info=exc)
         body: dict[str, Any] = {"error": f"internal error ({type(exc).__name__}); see the log"}
     else:
-        body = {"error": _one_line(str(exc))}
+        body = {"error": one_line(str(exc))}
     if isinstance(exc, SchemaValidationError):
         body["problems"] = [{"path": p.path, "message": p.message} for p in exc.problems]
     return web.json_response(body, status=status, reason=body["error"][:200])
@@ -110,23 +105,6 @@ def badges_errors(handler: Handler) -> Handler:
             return error_response(exc)
 
     return wrapper
-
-
-def _profile(request: web.BaseRequest) -> Profile:
-    context: AdminRequestContext = request["context"]
-    return context.profile
-
-
-async def _json(request: web.BaseRequest) -> dict[str, Any]:
-    if not request.body_exists:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise ValueError(f"the body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return body
 
 
 def _credential(body: dict[str, Any]) -> dict[str, Any]:
@@ -320,10 +298,10 @@ class SkillsSchema(OpenAPISchema):
 @badges_errors
 async def send_offer(request: web.BaseRequest) -> web.Response:
     """Check, complete and offer a credential."""
-    body = await _json(request)
+    body = await request_json(request)
     if not body.get("connection_id"):
         raise ValueError("connection_id is required")
-    result = await BadgeIssuer(_profile(request)).offer(
+    result = await BadgeIssuer(request_profile(request)).offer(
         body["connection_id"],
         _credential(body),
         skills=body.get("skills") or [],
@@ -340,8 +318,8 @@ async def send_offer(request: web.BaseRequest) -> web.Response:
 @badges_errors
 async def check_template(request: web.BaseRequest) -> web.Response:
     """Dry run: the credential that would be offered, or every problem with it."""
-    body = await _json(request)
-    credential = await BadgeIssuer(_profile(request)).prepare(
+    body = await request_json(request)
+    credential = await BadgeIssuer(request_profile(request)).prepare(
         _credential(body), skills=body.get("skills") or [], issuer_did=body.get("issuer_did")
     )
     return web.json_response({"credential_id": credential["id"], "credential": credential})
@@ -357,7 +335,7 @@ async def issued_list(request: web.BaseRequest) -> web.Response:
     tags = {
         k: request.query[k] for k in ("credential_id", "state", "cred_ex_id") if k in request.query
     }
-    async with _profile(request).session() as session:
+    async with request_profile(request).session() as session:
         records = await IssuedBadgeRecord.query(session, tags)
     return web.json_response({"results": [r.serialize() for r in records]})
 
@@ -372,8 +350,8 @@ async def issued_list(request: web.BaseRequest) -> web.Response:
 @badges_errors
 async def set_status(request: web.BaseRequest) -> web.Response:
     """Change a credential's status."""
-    body = await _json(request)
-    record = await StatusListManager(_profile(request)).set_status(
+    body = await request_json(request)
+    record = await StatusListManager(request_profile(request)).set_status(
         request.match_info["credential_id"],
         status_value(str(body.get("status", ""))),
         body.get("reason"),
@@ -386,7 +364,7 @@ async def set_status(request: web.BaseRequest) -> web.Response:
 @badges_errors
 async def status_lists(request: web.BaseRequest) -> web.Response:
     """List status lists."""
-    async with _profile(request).session() as session:
+    async with request_profile(request).session() as session:
         records = await StatusListRecord.query(session, {})
     keep = ("status_list_id", "issuer_did", "list_url", "version", "used", "state")
     return web.json_response(
@@ -421,11 +399,11 @@ async def skills(_request: web.BaseRequest) -> web.Response:
 @badges_errors
 async def verify(request: web.BaseRequest) -> web.Response:
     """Verify a credential given as JSON."""
-    body = await _json(request)
+    body = await request_json(request)
     require = body.get("require_accreditation")
     if require is not None and not isinstance(require, bool):
         raise ValueError("require_accreditation must be true or false")
-    env = AgentEnvironment(_profile(request), require_accreditation=require)
+    env = AgentEnvironment(request_profile(request), require_accreditation=require)
     verdict = await verify_credential(_credential(body), env)
     return web.json_response(verdict.as_dict())
 
@@ -436,7 +414,7 @@ async def verify(request: web.BaseRequest) -> web.Response:
 @badges_errors
 async def presentation_verify(request: web.BaseRequest) -> web.Response:
     """Verify (again) a presentation exchange."""
-    profile = _profile(request)
+    profile = request_profile(request)
     return web.json_response(
         await presentations.verify_exchange(profile, request.match_info["pres_ex_id"])
     )
@@ -448,7 +426,9 @@ async def presentation_verify(request: web.BaseRequest) -> web.Response:
 @badges_errors
 async def presentation_get(request: web.BaseRequest) -> web.Response:
     """Fetch a verdict."""
-    verdict = await presentations.load_verdict(_profile(request), request.match_info["pres_ex_id"])
+    verdict = await presentations.load_verdict(
+        request_profile(request), request.match_info["pres_ex_id"]
+    )
     if verdict is None:
         raise StorageNotFoundError("no verdict for this presentation exchange (yet)")
     return web.json_response(verdict)
@@ -466,8 +446,8 @@ async def presentation_get(request: web.BaseRequest) -> web.Response:
 @badges_errors
 async def send_presentation(request: web.BaseRequest) -> web.Response:
     """Present credentials for a request this agent received."""
-    body = await _json(request)
-    record = await BadgePresenter(_profile(request)).send(
+    body = await request_json(request)
+    record = await BadgePresenter(request_profile(request)).send(
         request.match_info["pres_ex_id"],
         record_ids=body.get("record_ids"),
         holder_did=body.get("holder_did"),

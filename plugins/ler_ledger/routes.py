@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from acapy_agent.admin.decorators.auth import admin_authentication, tenant_authentication
-from acapy_agent.admin.request_context import AdminRequestContext
 from acapy_agent.core.event_bus import EventBus
 from acapy_agent.messaging.models.base import BaseModelError
 from acapy_agent.messaging.models.openapi import OpenAPISchema
@@ -37,6 +36,7 @@ from ler_chain import (
 )
 
 from . import events
+from .admin_requests import one_line, request_json, request_profile
 from .did.manager import LerDidManager
 from .endorsement.manager import EndorsementManager
 from .endorsement.policy import load_policy, save_policy
@@ -87,13 +87,7 @@ def ler_errors(handler: Handler) -> Handler:
 
 
 def _reason(exc: BaseException) -> str:
-    """HTTP reason phrases must be one line."""
-    return " ".join(str(exc).split())[:1000]
-
-
-def _profile(request: web.BaseRequest):
-    context: AdminRequestContext = request["context"]
-    return context.profile
+    return one_line(str(exc))
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -350,7 +344,7 @@ class VerdictSchema(OpenAPISchema):
 @ler_errors
 async def account(request: web.BaseRequest) -> web.Response:
     """Show the ledger account."""
-    profile = _profile(request)
+    profile = request_profile(request)
     service = profile.inject(LedgerService)
     signer = await service.account(profile)
     roles = [
@@ -378,8 +372,8 @@ async def account(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def did_create(request: web.BaseRequest) -> web.Response:
     """Create and anchor a DID."""
-    body = await _json(request)
-    result = await LerDidManager(_profile(request)).create(
+    body = await request_json(request)
+    result = await LerDidManager(request_profile(request)).create(
         endpoint=body.get("endpoint"),
         public=bool(body.get("public", False)),
         wait=bool(body.get("wait", True)),
@@ -394,10 +388,10 @@ async def did_create(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def did_rotate(request: web.BaseRequest) -> web.Response:
     """Rotate the DID key."""
-    body = await _json(request)
+    body = await request_json(request)
     did = _did(request)
     return web.json_response(
-        await LerDidManager(_profile(request)).rotate_key(did, wait=body.get("wait", True))
+        await LerDidManager(request_profile(request)).rotate_key(did, wait=body.get("wait", True))
     )
 
 
@@ -408,10 +402,10 @@ async def did_rotate(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def did_endpoint(request: web.BaseRequest) -> web.Response:
     """Update the service endpoint."""
-    body = await _json(request)
+    body = await request_json(request)
     if "endpoint" not in body:
         raise web.HTTPBadRequest(reason="endpoint is required ('' removes the service)")
-    result = await LerDidManager(_profile(request)).set_endpoint(
+    result = await LerDidManager(request_profile(request)).set_endpoint(
         _did(request), str(body["endpoint"]), wait=body.get("wait", True)
     )
     return web.json_response(result)
@@ -424,9 +418,9 @@ async def did_endpoint(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def did_deactivate(request: web.BaseRequest) -> web.Response:
     """Deactivate the DID."""
-    body = await _json(request)
+    body = await request_json(request)
     return web.json_response(
-        await LerDidManager(_profile(request)).deactivate(
+        await LerDidManager(request_profile(request)).deactivate(
             _did(request), wait=body.get("wait", True)
         )
     )
@@ -445,8 +439,8 @@ async def did_deactivate(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def governance_role(request: web.BaseRequest) -> web.Response:
     """Grant or revoke a role."""
-    body = await _json(request)
-    profile = _profile(request)
+    body = await request_json(request)
+    profile = request_profile(request)
     service = profile.inject(LedgerService)
     writer = await service.writer(profile)
     roles = service.reader.roles
@@ -466,8 +460,8 @@ async def governance_role(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def governance_trustee(request: web.BaseRequest) -> web.Response:
     """Vote on a trustee change."""
-    body = await _json(request)
-    profile = _profile(request)
+    body = await request_json(request)
+    profile = request_profile(request)
     service = profile.inject(LedgerService)
     roles = service.reader.roles
     writer = await service.writer(profile)
@@ -495,8 +489,8 @@ async def governance_trustee(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def governance_accreditation(request: web.BaseRequest) -> web.Response:
     """Change an accreditation."""
-    body = await _json(request)
-    profile = _profile(request)
+    body = await request_json(request)
+    profile = request_profile(request)
     service = profile.inject(LedgerService)
     registry = service.reader.accreditation
     issuer = LerDid.parse(body["issuer"])
@@ -523,7 +517,7 @@ async def governance_accreditation(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def accreditation_lookup(request: web.BaseRequest) -> web.Response:
     """Accreditations of a DID."""
-    profile = _profile(request)
+    profile = request_profile(request)
     reader = profile.inject(LedgerService).reader
     issuer = LerDid.parse(_did(request))
     at = int(request.query["at"]) if "at" in request.query else await reader.ledger_time()
@@ -558,8 +552,8 @@ async def accreditation_lookup(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def endorsement_connection(request: web.BaseRequest) -> web.Response:
     """Mark a connection."""
-    body = await _json(request)
-    value = await EndorsementManager(_profile(request)).set_connection_role(
+    body = await request_json(request)
+    value = await EndorsementManager(request_profile(request)).set_connection_role(
         request.match_info["conn_id"], body.get("their_role", "")
     )
     return web.json_response({"connection_id": request.match_info["conn_id"], **value})
@@ -571,7 +565,7 @@ async def endorsement_connection(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def policy_get(request: web.BaseRequest) -> web.Response:
     """Show the policy."""
-    return web.json_response(asdict(await load_policy(_profile(request))))
+    return web.json_response(asdict(await load_policy(request_profile(request))))
 
 
 @docs(
@@ -583,11 +577,11 @@ async def policy_get(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def policy_put(request: web.BaseRequest) -> web.Response:
     """Change the policy."""
-    body = await _json(request)
+    body = await request_json(request)
     changes = {k: body[k] for k in ("auto_approve", "require_accreditation") if k in body}
     if not all(isinstance(v, bool) for v in changes.values()):
         raise web.HTTPBadRequest(reason="auto_approve and require_accreditation take true or false")
-    return web.json_response(asdict(await save_policy(_profile(request), **changes)))
+    return web.json_response(asdict(await save_policy(request_profile(request), **changes)))
 
 
 @docs(
@@ -600,7 +594,7 @@ async def policy_put(request: web.BaseRequest) -> web.Response:
 async def endorsement_list(request: web.BaseRequest) -> web.Response:
     """List endorsement records."""
     tag_filter = {k: request.query[k] for k in ("state", "role") if request.query.get(k)}
-    async with _profile(request).session() as session:
+    async with request_profile(request).session() as session:
         records = await LerEndorsementRecord.query(session, tag_filter)
     return web.json_response({"results": [r.serialize() for r in records]})
 
@@ -611,7 +605,7 @@ async def endorsement_list(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def endorsement_get(request: web.BaseRequest) -> web.Response:
     """Fetch an endorsement record."""
-    async with _profile(request).session() as session:
+    async with request_profile(request).session() as session:
         record = await LerEndorsementRecord.retrieve_by_id(
             session, request.match_info["endorsement_id"]
         )
@@ -624,7 +618,7 @@ async def endorsement_get(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def endorsement_approve(request: web.BaseRequest) -> web.Response:
     """Approve a pending request."""
-    profile = _profile(request)
+    profile = request_profile(request)
     async with profile.session() as session:
         record = await LerEndorsementRecord.retrieve_by_id(
             session, request.match_info["endorsement_id"]
@@ -640,10 +634,10 @@ async def endorsement_approve(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def endorsement_refuse(request: web.BaseRequest) -> web.Response:
     """Refuse a pending request."""
-    body = await _json(request)
+    body = await request_json(request)
     if not body.get("reason"):
         raise web.HTTPBadRequest(reason="a reason is required; the author will see it")
-    profile = _profile(request)
+    profile = request_profile(request)
     async with profile.session() as session:
         record = await LerEndorsementRecord.retrieve_by_id(
             session, request.match_info["endorsement_id"]
@@ -665,7 +659,7 @@ async def endorsement_refuse(request: web.BaseRequest) -> web.Response:
 async def verify_presentation(request: web.BaseRequest) -> web.Response:
     """Verify a presentation exchange."""
     return web.json_response(
-        await verify_exchange(_profile(request), request.match_info["pres_ex_id"])
+        await verify_exchange(request_profile(request), request.match_info["pres_ex_id"])
     )
 
 
@@ -677,25 +671,13 @@ async def verify_presentation(request: web.BaseRequest) -> web.Response:
 @ler_errors
 async def verification_get(request: web.BaseRequest) -> web.Response:
     """Fetch a verdict."""
-    verdict = await load_verdict(_profile(request), request.match_info["pres_ex_id"])
+    verdict = await load_verdict(request_profile(request), request.match_info["pres_ex_id"])
     if verdict is None:
         raise web.HTTPNotFound(reason="no LER verdict for this presentation exchange (yet)")
     return web.json_response(verdict)
 
 
 # --- wiring ------------------------------------------------------------------------------------
-
-
-async def _json(request: web.BaseRequest) -> dict:
-    if not request.body_exists:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise web.HTTPBadRequest(reason=f"the body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(reason="the body must be a JSON object")
-    return body
 
 
 def _did(request: web.BaseRequest) -> str:
