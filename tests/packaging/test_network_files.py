@@ -14,6 +14,7 @@ from packaging_testkit import REPO
 from ler_chain.identifiers import NETWORK_PATTERN
 from ler_node.ledger.anvil import LOCAL_CHAIN_ID
 from ler_node.ledger.genesis import DEFAULT_CHAIN_ID
+from ler_node.network.spec import NetworkSpec
 
 NETWORKS = REPO / "ledger_config" / "networks"
 ROLES = {"endorser", "issuer", "holder", "verifier"}
@@ -83,3 +84,10 @@ def test_governance_names_trustees_and_credential_types() -> None:
     assert types and len(set(types)) == len(types)
     # AccreditationRegistry.MAX_TYPE_LENGTH
     assert all(0 < len(t.encode()) <= 256 for t in types)
+
+
+@pytest.mark.parametrize("name", ["local.yml", "besu-compose.yml"])
+def test_network_files_load_as_network_specs(name: str) -> None:
+    spec = NetworkSpec.load(REPO / "ledger_config" / "networks" / name)
+    assert spec.endorser.role == "endorser"
+    assert spec.by_role("issuer") and spec.by_role("verifier")

@@ -16,11 +16,11 @@ AgentRole = Literal["endorser", "issuer", "holder", "verifier"]
 
 
 class LedgerSpec(BaseModel):
-    """The ledger: the embedded anvil, or an existing chain described by a descriptor."""
+    """The ledger: the embedded anvil, or an existing chain (``rpc``, ``besu``) and its descriptor."""
 
     model_config = ConfigDict(extra="ignore")
 
-    kind: Literal["anvil", "rpc"] = "anvil"
+    kind: Literal["anvil", "rpc", "besu"] = "anvil"
     rpc_url: str = "http://127.0.0.1:8545"
     chain_id: int | None = None
     descriptor: str | None = None
