@@ -16,7 +16,7 @@ AgentRole = Literal["endorser", "issuer", "holder", "verifier"]
 
 
 class LedgerSpec(BaseModel):
-    """The ledger: the embedded anvil, or an existing chain (``rpc``, ``besu``) and its descriptor."""
+    """The ledger: the embedded anvil, or an existing chain (rpc, besu) and its descriptor."""
 
     model_config = ConfigDict(extra="ignore")
 
