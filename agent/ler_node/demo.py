@@ -61,7 +61,7 @@ class Cast:
 async def _step(narrate: Narrate, number: int, title: str, action: Awaitable[str]) -> None:
     start = time.perf_counter()
     outcome = await action
-    narrate(f"{number}. {title}: {outcome} ({time.perf_counter() - start:.1f} s)")
+    narrate(f"{number}. {title}: {outcome} ({time.perf_counter() - start:.2f} s)")
 
 
 def _expect(condition: bool, message: str) -> None:
