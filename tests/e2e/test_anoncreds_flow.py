@@ -50,13 +50,16 @@ async def test_publish_issue_prove_and_revoke(
     network: Network, admins: dict[str, AdminClient], skills_type: flows.CredentialType
 ) -> None:
     college, employer = admins["college"], admins["employer"]
-    # every write of the college went through the state's endorser and finished
-    kinds = {
-        r["kind"]
-        for r in (await college.get("/ler/endorsement/requests", role="author"))["results"]
-        if r["state"] == "done"
-    }
-    assert {"schema", "cred_def", "rev_reg_def", "rev_list"} <= kinds
+
+    # every write of the college went through the state's endorser and finished (the endorsement
+    # record is saved a moment after ACA-Py already sees the registry as active)
+    def all_kinds_done(records: dict) -> bool:
+        done = {r["kind"] for r in records["results"] if r["state"] == "done"}
+        return {"schema", "cred_def", "rev_reg_def", "rev_list"} <= done
+
+    await college.wait_for(
+        "/ler/endorsement/requests?role=author", all_kinds_done, timeout=30, what="endorsements"
+    )
     resolved = await employer.get(f"/anoncreds/schema/{quoted(skills_type.schema_id)}")
     assert resolved["schema"]["attrNames"] == flows.SKILLS_ATTRIBUTES
 
