@@ -15,10 +15,12 @@ from acapy_agent.protocols.present_proof.v2_0.messages.pres import V20Pres
 from acapy_agent.protocols.present_proof.v2_0.messages.pres_format import V20PresFormat
 from acapy_agent.protocols.present_proof.v2_0.messages.pres_request import V20PresRequest
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
+from acapy_agent.storage.base import BaseStorage
 from aiohttp import web
 
 from ler_chain import LerDid
 from ler_ledger import routes
+from ler_ledger.endorsement.manager import EndorsementManager
 from ler_ledger.verifier import events, policy
 
 UNKNOWN_DID = str(LerDid.from_verkey("local", bytes(range(32))))
@@ -88,15 +90,25 @@ async def test_policy_can_hold_requests(endorser_profile: Profile) -> None:
     assert json.loads(shown.body)["auto_approve"] is False
 
 
-async def test_a_connection_is_marked_only_once_active(endorser_profile: Profile) -> None:
+async def test_a_connection_mark_survives_the_handshake(endorser_profile: Profile) -> None:
     connection = ConnRecord(state=ConnRecord.State.INVITATION.rfc160, their_label="college")
     async with endorser_profile.session() as session:
         await connection.save(session)
-    with pytest.raises(web.HTTPBadRequest) as early:
-        await handler(routes.endorsement_connection)(
-            request(endorser_profile, {"their_role": "author"}, conn_id=connection.connection_id)
+    marked = await handler(routes.endorsement_connection)(
+        request(endorser_profile, {"their_role": "author"}, conn_id=connection.connection_id)
+    )
+    assert json.loads(marked.body)["their_role"] == "author"
+    # ACA-Py wipes connection metadata with the out-of-band record when the handshake completes
+    async with endorser_profile.session() as session:
+        await session.inject(BaseStorage).delete_all_records(
+            ConnRecord.RECORD_TYPE_METADATA, {"connection_id": connection.connection_id}
         )
-    assert "mark it once it is active" in early.value.reason
+    manager = EndorsementManager(endorser_profile)
+    assert await manager.their_role(connection.connection_id) == "author"
+    with pytest.raises(web.HTTPNotFound):
+        await handler(routes.endorsement_connection)(
+            request(endorser_profile, {"their_role": "author"}, conn_id="no-such-connection")
+        )
 
 
 async def test_a_crashing_verification_fails_the_exchange_with_a_reason(

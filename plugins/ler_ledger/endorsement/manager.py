@@ -13,6 +13,7 @@ submits at once (auto-approve), holds it as ``pending`` for a person, or refuses
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -20,7 +21,9 @@ import base58
 from acapy_agent.connections.models.conn_record import ConnRecord
 from acapy_agent.core.profile import Profile
 from acapy_agent.messaging.responder import BaseResponder
+from acapy_agent.storage.base import BaseStorage
 from acapy_agent.storage.error import StorageNotFoundError
+from acapy_agent.storage.record import StorageRecord
 from acapy_agent.wallet.base import BaseWallet
 from acapy_agent.wallet.crypto import verify_signed_message
 from acapy_agent.wallet.key_type import ED25519
@@ -37,7 +40,7 @@ from .records import LerEndorsementRecord
 
 LOGGER = logging.getLogger(__name__)
 
-CONNECTION_METADATA_KEY = "ler_endorsement"
+CONNECTION_ROLE_RECORD = "ler_endorsement_connection"
 THEIR_ROLES = ("endorser", "author")
 DID_KEY_FUNCTIONS = {"createDid", "updateDid"}
 
@@ -54,40 +57,56 @@ class EndorsementManager:
     # --- connections ----------------------------------------------------------------------------
 
     async def set_connection_role(self, connection_id: str, their_role: str) -> dict[str, str]:
-        """Mark a connection: the other side is our ``endorser`` or an ``author`` we serve."""
+        """Mark a connection: the other side is our ``endorser`` or an ``author`` we serve.
+
+        The mark is a record of the plugin's own, not connection metadata: ACA-Py deletes a
+        connection's metadata together with its out-of-band record when a handshake completes.
+        """
         if their_role not in THEIR_ROLES:
             raise EndorsementError(f"their_role must be one of {THEIR_ROLES}, not {their_role!r}")
         async with self.profile.session() as session:
-            connection = await ConnRecord.retrieve_by_id(session, connection_id)
-            if connection.state not in ("active", "completed"):
-                # ACA-Py drops connection metadata when the handshake completes
-                raise EndorsementError(
-                    f"connection {connection_id} is {connection.state}; mark it once it is active"
-                )
-            value = {"their_role": their_role}
-            await connection.metadata_set(session, CONNECTION_METADATA_KEY, value)
-        return value
+            await ConnRecord.retrieve_by_id(session, connection_id)  # it must exist
+            storage = session.inject(BaseStorage)
+            record = StorageRecord(
+                CONNECTION_ROLE_RECORD,
+                json.dumps({"their_role": their_role}),
+                {"their_role": their_role},
+                id=connection_id,
+            )
+            try:
+                await storage.get_record(CONNECTION_ROLE_RECORD, connection_id)
+                await storage.update_record(record, record.value, record.tags)
+            except StorageNotFoundError:
+                await storage.add_record(record)
+        return {"their_role": their_role}
 
     async def their_role(self, connection_id: str) -> str | None:
         """How a connection is marked, if at all."""
         async with self.profile.session() as session:
-            connection = await ConnRecord.retrieve_by_id(session, connection_id)
-            value = await connection.metadata_get(session, CONNECTION_METADATA_KEY)
-        return (value or {}).get("their_role")
+            try:
+                record = await session.inject(BaseStorage).get_record(
+                    CONNECTION_ROLE_RECORD, connection_id
+                )
+            except StorageNotFoundError:
+                return None
+        return json.loads(record.value)["their_role"]
 
     async def endorser_connection_id(self) -> str:
         """The active connection marked as our endorser."""
         async with self.profile.session() as session:
-            connections = await ConnRecord.query(
-                session, {"state": ConnRecord.State.COMPLETED.rfc160}
+            marked = await session.inject(BaseStorage).find_all_records(
+                CONNECTION_ROLE_RECORD, {"their_role": "endorser"}
             )
-            for connection in connections:
-                value = await connection.metadata_get(session, CONNECTION_METADATA_KEY)
-                if (value or {}).get("their_role") == "endorser":
+            for mark in marked:
+                try:
+                    connection = await ConnRecord.retrieve_by_id(session, mark.id)
+                except StorageNotFoundError:
+                    continue
+                if connection.is_ready:
                     return connection.connection_id
         raise EndorsementError(
-            "no connection to the state's endorser: connect to it, then mark the connection with "
-            'POST /ler/endorsement/connections/{conn_id} {"their_role": "endorser"}'
+            "no active connection to the state's endorser: connect to it, then mark the "
+            'connection with POST /ler/endorsement/connections/{conn_id} {"their_role": "endorser"}'
         )
 
     # --- author side ----------------------------------------------------------------------------
