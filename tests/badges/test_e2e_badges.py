@@ -25,7 +25,6 @@ from ler_node.network.admin import AdminClient, AdminError
 from ler_node.network.agents import AgentHome
 from ler_node.network.launcher import NetworkInfo, connect, network_down, network_up
 from ler_node.network.spec import NetworkSpec
-from ler_node.processes import free_port
 from ler_resolver import create_app
 
 from .test_issuance import badge
@@ -55,30 +54,8 @@ class Network:
 
 
 def badges_network() -> NetworkSpec:
-    """The four agents the flows need, every port free."""
-
-    def agent(agent_id: str, name: str, role: str) -> dict[str, Any]:
-        return {
-            "id": agent_id,
-            "name": name,
-            "role": role,
-            "admin_port": free_port(),
-            "inbound_port": free_port(),
-        }
-
-    return NetworkSpec.model_validate(
-        {
-            "network": "local",
-            "ledger": {"kind": "anvil", "rpc_url": f"http://127.0.0.1:{free_port()}"},
-            "tails": {"url": f"http://127.0.0.1:{free_port()}"},
-            "agents": [
-                agent("state", "State Office of Workforce Credentials", "endorser"),
-                agent("college", "Prairie Ridge Community College", "issuer"),
-                agent("learner", "Jordan Rivera", "holder"),
-                agent("employer", "Crossroads Precision Manufacturing", "verifier"),
-            ],
-        }
-    )
+    """The local network's state, college, learner and employer, every port free."""
+    return NetworkSpec.load().only("state", "college", "learner", "employer").on_free_ports()
 
 
 @pytest.fixture(scope="module")

@@ -18,52 +18,29 @@ HERE = Path(__file__).resolve().parent
 
 
 def local_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
-    """The local network on free ports, plus a second college and a dishonest holder.
+    """The local network on free ports: its second college as a rival, plus a dishonest holder.
 
     The colleges send their webhooks to ``webhooks``/<agent id>.
     """
-
-    def agent(agent_id: str, name: str, role: str, **extra: object) -> dict:
-        return {
-            "id": agent_id,
-            "name": name,
-            "role": role,
-            "admin_port": free_port(),
-            "inbound_port": free_port(),
-            **extra,
-        }
-
-    return NetworkSpec.model_validate(
-        {
-            "network": "local",
-            "ledger": {"kind": "anvil", "rpc_url": f"http://127.0.0.1:{free_port()}"},
-            "tails": {"url": f"http://127.0.0.1:{free_port()}"},
-            "agents": [
-                agent("state", "State Office of Workforce Credentials", "endorser"),
-                agent(
-                    "college",
-                    "Prairie Ridge Community College",
-                    "issuer",
-                    extra_args=["--webhook-url", f"{webhooks}/college"],
-                ),
-                agent(
-                    "rival",
-                    "Limestone Valley Technical Institute",
-                    "issuer",
-                    extra_args=["--webhook-url", f"{webhooks}/rival"],
-                ),
-                agent("learner", "Jordan Rivera", "holder"),
-                agent(
-                    "mallory",
-                    "A holder hiding a revocation",
-                    "holder",
-                    extra_args=["--plugin", "stale_holder"],
-                    env={"PYTHONPATH": str(HERE), "LER_TEST_STALE_PIN": str(stale_pin)},
-                ),
-                agent("employer", "Crossroads Precision Manufacturing", "verifier"),
-            ],
-        }
+    local = NetworkSpec.load()
+    rival = next(a for a in local.agents if a.id == "tech-institute")
+    agents = [a for a in local.agents if a is not rival]
+    agents.append(rival.model_copy(update={"id": "rival"}))
+    learner = next(a for a in local.agents if a.role == "holder")
+    agents.append(
+        learner.model_copy(
+            update={
+                "id": "mallory",
+                "name": "A holder hiding a revocation",
+                "extra_args": ["--plugin", "stale_holder"],
+                "env": {"PYTHONPATH": str(HERE), "LER_TEST_STALE_PIN": str(stale_pin)},
+            }
+        )
     )
+    for agent in agents:
+        if agent.role == "issuer":
+            agent.extra_args = ["--webhook-url", f"{webhooks}/{agent.id}"]
+    return local.model_copy(update={"agents": agents}).on_free_ports()
 
 
 @pytest.fixture(scope="session")

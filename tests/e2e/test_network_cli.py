@@ -13,22 +13,14 @@ from click.testing import CliRunner
 from ler_node.cli import main
 from ler_node.network.launcher import NetworkInfo
 from ler_node.network.spec import NetworkSpec
-from ler_node.processes import free_port
 
 pytestmark = pytest.mark.e2e
 
 
 def network_file(path: Path) -> Path:
-    """The default local network, on free ports."""
-    spec = yaml.safe_load(
-        (Path(__file__).resolve().parents[2] / "ledger_config/networks/local.yml").read_text()
-    )
-    spec["ledger"]["rpc_url"] = f"http://127.0.0.1:{free_port()}"
-    spec["tails"]["url"] = f"http://127.0.0.1:{free_port()}"
-    spec["agents"] = [a for a in spec["agents"] if a["id"] != "tech-institute"]
-    for agent in spec["agents"]:
-        agent["admin_port"], agent["inbound_port"] = free_port(), free_port()
-    path.write_text(yaml.safe_dump(spec))
+    """The default local network with one college, on free ports, as a network file."""
+    spec = NetworkSpec.load().only("state", "college", "learner", "employer").on_free_ports()
+    path.write_text(yaml.safe_dump(spec.model_dump(mode="json")))
     return path
 
 

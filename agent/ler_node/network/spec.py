@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import LerNodeError
 from ..paths import LEDGER_CONFIG
+from ..processes import free_port
 
 DEFAULT_NETWORK_FILE = LEDGER_CONFIG / "networks" / "local.yml"
 AgentRole = Literal["endorser", "issuer", "holder", "verifier"]
@@ -93,6 +94,28 @@ class NetworkSpec(BaseModel):
             raise LerNodeError(f"no network file at {file}", hint="pass --config FILE") from None
         except (ValidationError, yaml.YAMLError) as exc:
             raise LerNodeError(f"{file} is not a valid network file: {exc}") from exc
+
+    def on_free_ports(self) -> NetworkSpec:
+        """The same network with every port replaced by one that is free now.
+
+        For running a network beside another one on the same machine (tests, benchmarks).
+        """
+        return self.model_copy(
+            update={
+                "ledger": self.ledger.model_copy(
+                    update={"rpc_url": f"http://127.0.0.1:{free_port()}"}
+                ),
+                "tails": self.tails.model_copy(update={"url": f"http://127.0.0.1:{free_port()}"}),
+                "agents": [
+                    a.model_copy(update={"admin_port": free_port(), "inbound_port": free_port()})
+                    for a in self.agents
+                ],
+            }
+        )
+
+    def only(self, *agent_ids: str) -> NetworkSpec:
+        """The same network with just these agents."""
+        return self.model_copy(update={"agents": [a for a in self.agents if a.id in agent_ids]})
 
     def by_role(self, role: AgentRole) -> list[AgentSpec]:
         """Agents with ``role``."""
