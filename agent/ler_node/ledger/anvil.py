@@ -24,6 +24,10 @@ from ..processes import ProcessFiles, require_free_port
 LOCAL_CHAIN_ID = 7341
 DEFAULT_PORT = 8545
 STATE_INTERVAL_SECONDS = 5
+# With a bare --prune-history anvil keeps no past state at all, so a call made against "latest"
+# fails ("BlockOutOfRangeError") when another transaction mines a block meanwhile (seen with 200
+# concurrent writes). Keeping a few recent states in memory (never on disk) avoids that race.
+PRUNED_STATES_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def anvil_command(layout: AnvilLayout, port: int, chain_id: int = LOCAL_CHAIN_ID
         "--port", str(port),
         "--chain-id", str(chain_id),
         "--hardfork", load_artifact("LerRoles").evm_version,
-        "--prune-history",
+        "--prune-history", str(PRUNED_STATES_KEPT),
         "--cache-path", str(layout.cache_dir),
         "--state", str(layout.state_file),
         "--state-interval", str(STATE_INTERVAL_SECONDS),
