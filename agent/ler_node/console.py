@@ -26,8 +26,3 @@ def fail(message: str, hint: str = "", log: str | None = None) -> None:
     if hint:
         err_console.print(f"[bold]next:[/bold] {hint}")
     sys.exit(1)
-
-
-def mask(secret: str) -> str:
-    """Show a secret's first characters only."""
-    return secret[:4] + "…" if len(secret) > 4 else "…"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -143,28 +145,36 @@ rpc_url_option = click.option(
 )
 
 
+descriptor_option = click.option(
+    "--descriptor",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Network descriptor (default: the embedded ledger's).",
+)
+read_options = [data_dir_option, descriptor_option, rpc_url_option]
 governance_options = [
-    data_dir_option,
-    click.option(
-        "--descriptor",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Network descriptor (default: the embedded ledger's).",
-    ),
+    *read_options,
     click.option(
         "--key-file",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Keystore of the trustee acting (default: the embedded ledger's first trustee).",
     ),
     click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path)),
-    rpc_url_option,
 ]
 
 
-def with_governance_options(func):
-    """Add --data-dir, --descriptor, --key-file and --password-file."""
-    for option in reversed(governance_options):
-        func = option(func)
-    return func
+def _with[F: Callable[..., Any]](options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    """A decorator adding every click option in ``options``."""
+
+    def decorate(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+with_read_options = _with(read_options)
+with_governance_options = _with(governance_options)  # adds --key-file and --password-file too
 
 
 @ledger.group()
@@ -217,9 +227,7 @@ async def role_revoke(role_name: str, account: str, **options: Path | None) -> N
 
 
 @role.command("list")
-@data_dir_option
-@click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
-@rpc_url_option
+@with_read_options
 @run_async
 async def role_list(data_dir: Path, descriptor: Path | None, rpc_url: str | None) -> None:
     """List the accounts holding each role."""
@@ -279,9 +287,7 @@ async def trustee_approve(
 
 @trustee.command("show")
 @click.argument("proposal_id", type=int)
-@data_dir_option
-@click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
-@rpc_url_option
+@with_read_options
 @run_async
 async def trustee_show(
     proposal_id: int, data_dir: Path, descriptor: Path | None, rpc_url: str | None
@@ -347,9 +353,7 @@ async def accreditation(
 
 @ledger.command("accreditations")
 @click.argument("issuer")
-@data_dir_option
-@click.option("--descriptor", type=click.Path(dir_okay=False, path_type=Path))
-@rpc_url_option
+@with_read_options
 @run_async
 async def accreditations(
     issuer: str, data_dir: Path, descriptor: Path | None, rpc_url: str | None
