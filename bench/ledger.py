@@ -4,6 +4,11 @@ Runs against a fresh embedded anvil started for the run and prints one JSON docu
 baseline, measured in the same run through the same client (signing, nonce manager, receipt
 polling), is a bare write: a 0-value self-transfer. Every figure is also given as a ratio to it.
 
+``gateway_vs_direct_anvil`` prices the embedded ledger's gateway (allowlist, and receipts held
+until the state is saved to disk with fsync): the same writes through it and through a bare
+anvil on HTTP (as the ledger ran before the gateway, no durability), measured alternately on two
+fresh chains before anything else.
+
     python -m bench.ledger [--n 200]
 """
 
@@ -14,6 +19,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,9 +27,19 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ler_chain import CredDefId, LedgerClient, LocalSigner, RevRegDefId, SchemaId
+from ler_chain import (
+    CredDefId,
+    LedgerClient,
+    LocalSigner,
+    NetworkDescriptor,
+    RevRegDefId,
+    SchemaId,
+    deploy_network,
+)
 from ler_chain.models import WriteResult
+from ler_node.ledger.anvil import PRUNED_STATES_KEPT, rpc_ready
 from ler_node.ledger.local import LedgerHome, ledger_down, ledger_up
+from ler_node.paths import anvil_binary
 from ler_node.processes import free_port
 
 
@@ -59,6 +75,68 @@ async def bare_write(client: LedgerClient) -> WriteResult:
     return WriteResult(sent.tx_hash, sent.block_number, sent.gas_used)
 
 
+async def concurrent(n: int, client: LedgerClient) -> dict[str, Any]:
+    """n DID writes at once from one key."""
+    start = time.perf_counter()
+    await asyncio.gather(*(client.send(client.dids.create(os.urandom(32))) for _ in range(n)))
+    return {"n": n, "per_second": round(n / (time.perf_counter() - start), 1)}
+
+
+async def write_rates(n: int, client: LedgerClient) -> dict[str, float]:
+    """Writes per second: bare and DID writes one after another, DID writes all at once."""
+    bare = await sequential(n // 2, lambda _i: bare_write(client))
+    dids = await sequential(n // 2, lambda _i: client.send(client.dids.create(os.urandom(32))))
+    return {
+        "bare_write": bare["per_second"],
+        "did_create": dids["per_second"],
+        "did_create_concurrent": (await concurrent(n, client))["per_second"],
+    }
+
+
+async def gateway_vs_direct(
+    n: int, gateway: NetworkDescriptor, trustee: LocalSigner, scratch: Path
+) -> dict[str, Any]:
+    """The same writes through the gateway (durable) and to a bare anvil over HTTP."""
+    port = free_port()
+    command = [
+        str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port),
+        "--chain-id", "31337", "--hardfork", "shanghai", "--accounts", "0",
+        "--prune-history", str(PRUNED_STATES_KEPT), "--cache-path", str(scratch / "cache"),
+        "--gas-price", "0", "--base-fee", "0", "--silent",
+    ]  # fmt: skip
+    bare = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL)
+    rates: dict[str, dict[str, list[float]]] = {"direct": {}, "gateway": {}}
+    try:
+        rpc_url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            if await rpc_ready(rpc_url):
+                break
+            await asyncio.sleep(0.05)
+        bare_trustee = LocalSigner.generate()
+        direct = await deploy_network(rpc_url, "local", bare_trustee)
+        async with (
+            LedgerClient(direct, bare_trustee) as direct_client,
+            LedgerClient(gateway, trustee) as gateway_client,
+        ):
+            for _round in range(2):  # alternate, so that load from elsewhere hits both
+                for name, client in (("direct", direct_client), ("gateway", gateway_client)):
+                    for key, rate in (await write_rates(n, client)).items():
+                        rates[name].setdefault(key, []).append(rate)
+    finally:
+        bare.terminate()
+        await bare.wait()
+    result: dict[str, Any] = {}
+    for key, direct_rates in rates["direct"].items():
+        direct_rate = statistics.mean(direct_rates)
+        gateway_rate = statistics.mean(rates["gateway"][key])
+        result[key] = {
+            "direct_per_second": round(direct_rate, 1),
+            "gateway_per_second": round(gateway_rate, 1),
+            "ratio": round(gateway_rate / direct_rate, 3),
+        }
+    return result
+
+
 async def run(n: int) -> dict[str, Any]:
     """Run every measurement on a fresh ledger."""
     data_dir = Path(tempfile.mkdtemp(prefix="ler-bench-"))
@@ -66,6 +144,10 @@ async def run(n: int) -> dict[str, Any]:
     trustee = LedgerHome(up.descriptor_file.parent).trustee()
     results: dict[str, Any] = {"n": n, "ledger": "anvil (embedded)", "rpc": up.descriptor.rpc_url}
     try:
+        # first, while both chains are short: the gateway's own cost, not the chain's length
+        results["gateway_vs_direct_anvil"] = await gateway_vs_direct(
+            n, up.descriptor, trustee, data_dir
+        )
         async with LedgerClient(up.descriptor, trustee) as client:
             results["baseline_bare_write"] = await sequential(n, lambda _i: bare_write(client))
             results["did_create"] = await sequential(
@@ -153,6 +235,9 @@ async def run(n: int) -> dict[str, Any]:
                     return await fresh.anoncreds.status_list(registries[100_000])
 
             results["read_status_list_cold_100k"] = await sequential(10, cold_read)
+        files = LedgerHome(up.descriptor_file.parent).anvil
+        results["state_file_bytes"] = files.state_file.stat().st_size
+        results["journal_bytes"] = files.journal_file.stat().st_size
     finally:
         ledger_down(data_dir)
 
@@ -164,6 +249,7 @@ async def run(n: int) -> dict[str, Any]:
                 value["gas_vs_baseline"] = round(value["gas"] / base["gas"], 2)
     small = results["status_list_update_1_of_1000"]["gas"]
     large = results["status_list_update_1_of_100000"]["gas"]
+    results["load_average"] = os.getloadavg()
     results["checks"] = {
         "status_update_gas_independent_of_registry_size": abs(large - small) / small <= 0.10,
         "status_update_gas_ratio_100k_vs_1k": round(large / small, 4),

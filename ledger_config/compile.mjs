@@ -1,6 +1,12 @@
 // Compiles ledger_config/contracts/*.sol with the pinned npm `solc` into
 // ledger_config/ler_contracts/artifacts/<Contract>.json (ABI + bytecode), so that nothing at run time
 // needs Node. `node compile.mjs --check` recompiles into memory and exits 1 if a committed artifact drifted.
+//
+// It also writes artifacts/build-stamp.json: the solc version, the settings, the SHA-256 of this
+// script, of every source solc read (ours and OpenZeppelin's) and of every artifact written. The
+// test suite checks the stamp against the files on disk instead of recompiling: solc is
+// deterministic, so matching inputs and outputs mean the artifacts are a fresh compile's.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -24,9 +30,15 @@ function listSources(dir, prefix = "") {
   });
 }
 
+const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+const sorted = (object) => Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : 1)));
+const importedHashes = {};
+
 function findImports(importPath) {
   try {
-    return { contents: fs.readFileSync(require.resolve(importPath), "utf8") };
+    const contents = fs.readFileSync(require.resolve(importPath), "utf8");
+    importedHashes[importPath] = sha256(contents);
+    return { contents };
   } catch {
     const local = path.join(contractsDir, importPath);
     if (fs.existsSync(local)) return { contents: fs.readFileSync(local, "utf8") };
@@ -70,17 +82,35 @@ function compile() {
       };
     }
   }
-  return artifacts;
+  const sourceHashes = Object.fromEntries(Object.entries(sources).map(([rel, { content }]) => [rel, sha256(content)]));
+  return { artifacts, settings: input.settings, sourceHashes, importHashes: sorted(importedHashes) };
 }
 
-const artifacts = compile();
+function stampOf(settings, sourceHashes, importHashes, texts) {
+  const stamp = {
+    comment: "Written by compile.mjs (make contracts); tests/ledger/test_artifacts.py checks it. Do not edit.",
+    solc: solc.version(),
+    settings,
+    compileScript: sha256(fs.readFileSync(fileURLToPath(import.meta.url), "utf8")),
+    sources: sourceHashes, // ledger_config/contracts/<path>
+    imports: importHashes, // ledger_config/node_modules/<path>
+    artifacts: sorted(Object.fromEntries(Object.entries(texts).map(([file, text]) => [file, sha256(text)]))),
+  };
+  return JSON.stringify(stamp, null, 2) + "\n";
+}
+
+const { artifacts, settings, sourceHashes, importHashes } = compile();
 const check = process.argv.includes("--check");
 let drift = 0;
 fs.mkdirSync(artifactsDir, { recursive: true });
+const texts = {};
 for (const name of DEPLOYABLE) {
   if (!artifacts[name]) throw new Error(`contract ${name} was not compiled`);
-  const file = path.join(artifactsDir, `${name}.json`);
-  const text = JSON.stringify(artifacts[name], null, 2) + "\n";
+  texts[`${name}.json`] = JSON.stringify(artifacts[name], null, 2) + "\n";
+}
+texts["build-stamp.json"] = stampOf(settings, sourceHashes, importHashes, texts);
+for (const [base, text] of Object.entries(texts)) {
+  const file = path.join(artifactsDir, base);
   if (check) {
     const committed = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
     if (committed !== text) {
@@ -89,7 +119,9 @@ for (const name of DEPLOYABLE) {
     }
   } else {
     fs.writeFileSync(file, text);
-    process.stdout.write(`wrote ${path.relative(process.cwd(), file)} (${artifacts[name].bytecode.length / 2 - 1} bytes)\n`);
+    const name = base.replace(/\.json$/, "");
+    const size = artifacts[name] ? ` (${artifacts[name].bytecode.length / 2 - 1} bytes)` : "";
+    process.stdout.write(`wrote ${path.relative(process.cwd(), file)}${size}\n`);
   }
 }
 if (check) {

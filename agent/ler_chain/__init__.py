@@ -31,7 +31,9 @@ from .models import (
     TrusteeProposal,
     WriteResult,
 )
+from .settlement import Settlement, WriteStanding, settle
 from .signing import LocalSigner, Signer
+from .transactions import SettledTransaction, WriteUndeterminedError
 from .writes import SignedWrite, Write
 
 __all__ = [
@@ -60,13 +62,18 @@ __all__ = [
     "RevRegDefId",
     "RevocationRegistryRecord",
     "SchemaId",
+    "SettledTransaction",
+    "Settlement",
     "SignedWrite",
     "Signer",
     "StatusList",
     "TrusteeProposal",
     "Write",
     "WriteResult",
+    "WriteStanding",
+    "WriteUndeterminedError",
     "connect",
     "deploy_network",
     "parse_anoncreds_id",
+    "settle",
 ]

@@ -11,7 +11,14 @@ from web3 import AsyncHTTPProvider, AsyncWeb3
 
 from .contracts import Contracts
 from .descriptor import NetworkDescriptor
-from .errors import EndorsementInvalidSignature, LedgerConfigError, LedgerInputError
+from .errors import (
+    EndorsementInvalidSignature,
+    LedgerConfigError,
+    LedgerInputError,
+    LedgerRevertError,
+    explain_endorsed_revert,
+    replay_missed_cause,
+)
 from .models import WriteResult
 from .registries.accreditation import AccreditationRegistryClient
 from .registries.anoncreds import AnonCredsRegistryClient
@@ -19,8 +26,8 @@ from .registries.dids import DidRegistryClient
 from .registries.roles import RolesClient
 from .registries.status_lists import StatusListRegistryClient
 from .signing import Signer, recover_typed_data_signer
-from .transactions import TransactionSender, rpc_errors
-from .writes import SignedWrite, Write, typed_data
+from .transactions import OnSigned, SettledTransaction, TransactionSender, rpc_errors
+from .writes import Endorsement, SignedWrite, Write, build_calldata, typed_data
 
 DEFAULT_SIGNATURE_VALIDITY = 3600
 
@@ -132,13 +139,15 @@ class LedgerClient:
 
     # --- writes ---------------------------------------------------------------------------------
 
-    async def send(self, write: Write) -> WriteResult:
-        """Make ``write`` as the client's signer and wait until it is mined."""
+    async def send(self, write: Write, *, on_signed: OnSigned | None = None) -> WriteResult:
+        """Make ``write`` as the client's signer and wait until it is mined.
+
+        ``on_signed(tx_hash, nonce)`` runs before the node sees the transaction (to journal it);
+        :class:`WriteUndeterminedError` means it may still land: :meth:`settle` it.
+        """
         sender = self._require_sender()
-        args = self.contracts.ordered_args(write.contract, write.function, write.args)
-        if write.endorsable:
-            args.append((sender.address, 0, 0, b""))
-        return await self._transact(write, args)
+        endorsement = Endorsement.direct(sender.address) if write.endorsable else None
+        return await self._transact(write, build_calldata(write, endorsement), on_signed)
 
     async def sign_for_endorsement(
         self,
@@ -213,18 +222,29 @@ class LedgerClient:
         """Submit an author's signed write as this client's signer (an ENDORSER)."""
         self._require_sender()
         write = self.open_signed_write(signed)
-        args = self.contracts.ordered_args(write.contract, write.function, write.args)
-        signature = bytes.fromhex(signed.signature.removeprefix("0x"))
-        args.append(
-            (to_checksum_address(signed.author), int(signed.nonce), signed.deadline, signature)
-        )
-        return await self._transact(write, args)
+        try:
+            return await self._transact(write, build_calldata(write, signed.endorsement))
+        except LedgerRevertError as exc:
+            if not replay_missed_cause(exc):
+                raise
+            ledger_time = await self.ledger_time()
+            raise explain_endorsed_revert(exc, signed.deadline, ledger_time) from exc
 
-    async def _transact(self, write: Write, args: list[Any]) -> WriteResult:
+    async def settle(
+        self, tx_hash: str, nonce: int, *, timeout: float = 60.0
+    ) -> SettledTransaction:
+        """Settle a write of this client's signer that ended undetermined: mined or dropped.
+
+        See :mod:`ler_chain.transactions` (``WriteUndeterminedError`` carries both arguments).
+        """
+        return await self._require_sender().settle(tx_hash, nonce, timeout=timeout)
+
+    async def _transact(
+        self, write: Write, data: bytes, on_signed: OnSigned | None = None
+    ) -> WriteResult:
         sender = self._require_sender()
         contract = self.contracts[write.contract]
-        data = contract.encode_abi(write.function, args=args)
-        sent = await sender.send(contract.address, data)
+        sent = await sender.send(contract.address, "0x" + data.hex(), on_signed=on_signed)
         return WriteResult(
             tx_hash=sent.tx_hash,
             block_number=sent.block_number,

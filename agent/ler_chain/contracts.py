@@ -41,14 +41,6 @@ class Contracts:
                 return list(item["inputs"])
         raise LedgerInputError(f"{CONTRACT_NAMES[key]} has no function {function!r}")
 
-    def ordered_args(self, key: ContractKey, function: str, args: dict[str, Any]) -> list[Any]:
-        """Arguments in ABI order; the endorsement tuple must be given separately."""
-        names = [i["name"] for i in self.inputs(key, function) if i["name"] != "endorsement"]
-        missing = set(names) - set(args)
-        if missing:
-            raise LedgerInputError(f"{function}: missing arguments {sorted(missing)}")
-        return [args[name] for name in names]
-
     def args_to_json(self, key: ContractKey, function: str, args: dict[str, Any]) -> dict[str, Any]:
         """Arguments as JSON values (bytes as 0x-hex, big integers as strings)."""
         types = {i["name"]: i["type"] for i in self.inputs(key, function)}

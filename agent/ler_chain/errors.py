@@ -20,6 +20,7 @@ Each Solidity custom error of the contracts has a subclass of the same name (for
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, ClassVar
 
@@ -43,7 +44,10 @@ class LedgerUnavailableError(LedgerError):
 
 
 class LedgerTimeoutError(LedgerError):
-    """A transaction was sent, but its receipt did not arrive in time."""
+    """A transaction was sent and its outcome is undetermined: it may still land.
+
+    Not a failure: settle it (``LedgerClient.settle``, see :mod:`ler_chain.transactions`).
+    """
 
     def __init__(self, message: str, tx_hash: str | None = None) -> None:
         super().__init__(message)
@@ -73,7 +77,18 @@ def _show(name: str, value: Any) -> str:
         return "0x" + value.hex()
     if name in ("from", "to") and isinstance(value, int) and value < len(_STATUS_NAMES):
         return _STATUS_NAMES[value]
+    if name == "deadline" and isinstance(value, int):
+        return _show_time(value)
     return str(value)
+
+
+def _show_time(timestamp: int) -> str:
+    """A Unix time as ``1795915167 (2026-11-29T01:19:27Z)``, or the bare number if out of range."""
+    try:
+        when = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return str(timestamp)
+    return f"{timestamp} ({when})"
 
 
 class LedgerRevertError(LedgerError):
@@ -170,6 +185,13 @@ class RolesLastTrustee(LedgerConflictError):
     template = "{account} is the last trustee; the network must keep at least one"
 
 
+class RolesInvalidAccount(LedgerInvalidError):
+    """The zero address cannot hold or lose a role: nobody controls it."""
+
+    template = "{account} (the zero address) cannot hold a role"
+    hint = "give the address of an account someone controls"
+
+
 # --- endorsement -------------------------------------------------------------------------------
 
 
@@ -186,11 +208,21 @@ class EndorsementAuthorNotSubmitter(LedgerPermissionError):
     template = "a direct write must be authored by its submitter ({submitter}), not {author}"
 
 
-class EndorsementExpired(LedgerConflictError):
-    """The author's signature is past its deadline."""
+class EndorsementExpiredSignature(LedgerConflictError):
+    """The author's signature is past its deadline (the write itself may be fine)."""
 
-    template = "the author's signature expired at {deadline}"
-    hint = "have the author sign the write again"
+    template = "the author's signature expired: its deadline was {deadline}"
+    hint = "have the author sign the write again, with a later deadline"
+
+
+EndorsementExpired = EndorsementExpiredSignature  # the name before the contracts followed ERC-2612
+
+
+class EndorsementInvalidAuthor(LedgerInvalidError):
+    """An endorsed write named the zero address as its author."""
+
+    template = "{author} (the zero address) cannot author a write"
+    hint = "sign the write with the author's own key"
 
 
 class EndorsementInvalidSignature(LedgerPermissionError):
@@ -301,6 +333,12 @@ class AnonCredsIssuerMismatch(LedgerPermissionError):
     """The credential definition belongs to another issuer."""
 
     template = "the credential definition belongs to {owner}, not {issuer}"
+
+
+class AnonCredsEmptyPayload(LedgerInvalidError):
+    """The object's JSON payload is empty."""
+
+    template = "the payload is empty; an AnonCreds object needs its JSON"
 
 
 class AnonCredsInvalidRegistrySize(LedgerInvalidError):
@@ -491,6 +529,34 @@ def _selectors() -> dict[bytes, tuple[str, list[str], list[str]]]:
             selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
             table[selector] = (item["name"], names, types)
     return table
+
+
+def replay_missed_cause(error: LedgerRevertError) -> bool:
+    """Whether ``error`` is a mined revert whose replay at the previous block passed.
+
+    The sender replays a failed transaction on the state before its block to learn why it
+    failed; that replay sees the earlier block's time, so it cannot catch an expired deadline.
+    """
+    return error.error_name == "Reverted"
+
+
+def explain_endorsed_revert(
+    error: LedgerRevertError, deadline: int, ledger_time: int
+) -> LedgerRevertError:
+    """Name the cause of an endorsed write that reverted without a replayable reason.
+
+    If the ledger's clock is past the author's deadline, the write expired while it was on its
+    way (the node's estimate ran against an older block); otherwise ``error`` stands.
+    """
+    if not replay_missed_cause(error) or ledger_time <= deadline:
+        return error
+    return EndorsementExpiredSignature(
+        {"deadline": deadline},
+        message=(
+            f"the author's signature expired before the write was mined: its deadline was "
+            f"{_show_time(deadline)}, the ledger's time is {_show_time(ledger_time)} ({error})"
+        ),
+    )
 
 
 def revert_error_from_data(data: bytes | str | None, fallback: str = "") -> LedgerRevertError:

@@ -5,16 +5,31 @@ A :class:`Write` names a contract function and its arguments. An ENDORSER sends 
 (``LedgerClient.sign_for_endorsement``), giving a :class:`SignedWrite` that travels as JSON (for
 example over DIDComm) to an endorser, who submits it (``LedgerClient.submit``). The EIP-712 type
 strings here must hash to the contracts' ``*_TYPEHASH`` constants; the tests check that.
+
+What is signed and what is sent are pure functions of the write and the committed ABI artifacts,
+with no node involved: :func:`typed_data` and :func:`endorsing_digest` (what an author signs),
+:func:`build_calldata` (the transaction's data). The client only adds nonces, gas and transport.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, NamedTuple
 
-from eth_utils import keccak, to_checksum_address
+from eth_abi.exceptions import EncodingError
+from eth_account.messages import encode_typed_data
+from eth_utils import (
+    function_abi_to_4byte_selector,
+    get_abi_input_types,
+    keccak,
+    to_checksum_address,
+)
 from pydantic import BaseModel, ConfigDict
+from web3 import Web3
+
+from ler_contracts import load_artifact
 
 from .errors import LedgerInputError
 
@@ -226,6 +241,105 @@ def typed_data(
     }
 
 
+def endorsing_digest(
+    write: Write,
+    *,
+    chain_id: int,
+    contract_address: str,
+    author: str,
+    nonce: int,
+    deadline: int,
+) -> bytes:
+    """The 32-byte EIP-712 digest the author signs (the contract's ``_hashTypedDataV4``)."""
+    message = typed_data(
+        write,
+        chain_id=chain_id,
+        contract_address=contract_address,
+        author=author,
+        nonce=nonce,
+        deadline=deadline,
+    )
+    signable = encode_typed_data(full_message=message)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+class Endorsement(NamedTuple):
+    """The ``Endorsement`` struct every endorsable function takes last."""
+
+    author: str
+    nonce: int
+    deadline: int
+    signature: bytes
+
+    @classmethod
+    def direct(cls, submitter: str) -> Endorsement:
+        """A direct write: no signature, the submitter is the author."""
+        return cls(to_checksum_address(submitter), 0, 0, b"")
+
+
+# web3's strict codec, as contract.encode_abi uses: a bytes32 must have 32 bytes, not be padded.
+_STRICT_CODEC = Web3().codec
+
+
+@cache
+def function_abi(contract: ContractKey, function: str) -> dict[str, Any]:
+    """The ABI entry of ``function`` in the committed artifact of ``contract``."""
+    if contract not in CONTRACT_NAMES:
+        raise LedgerInputError(f"unknown contract {contract!r}; use one of {list(CONTRACT_NAMES)}")
+    matches = [
+        item
+        for item in load_artifact(CONTRACT_NAMES[contract]).abi
+        if item.get("type") == "function" and item["name"] == function
+    ]
+    if len(matches) != 1:
+        raise LedgerInputError(
+            f"{CONTRACT_NAMES[contract]} has {'no' if not matches else 'an overloaded'} "
+            f"function {function!r}"
+        )
+    return matches[0]
+
+
+def ordered_args(write: Write) -> list[Any]:
+    """The write's arguments in ABI order, without the endorsement."""
+    names = [
+        i["name"]
+        for i in function_abi(write.contract, write.function)["inputs"]
+        if i["name"] != "endorsement"
+    ]
+    missing = set(names) - set(write.args)
+    unknown = set(write.args) - set(names)
+    if missing or unknown:
+        raise LedgerInputError(
+            f"{write.function}: missing arguments {sorted(missing)}, unknown {sorted(unknown)}"
+        )
+    return [write.args[name] for name in names]
+
+
+def build_calldata(write: Write, endorsement: Endorsement | None = None) -> bytes:
+    """The transaction data of ``write``: selector and ABI-encoded arguments.
+
+    An endorsable write needs its ``endorsement`` (:meth:`Endorsement.direct` for a direct one);
+    any other write takes none.
+    """
+    abi = function_abi(write.contract, write.function)
+    args = ordered_args(write)
+    if write.endorsable:
+        if endorsement is None:
+            raise LedgerInputError(
+                f"{write.function} is endorsable: give the author's endorsement, or "
+                "Endorsement.direct(submitter) for a direct write"
+            )
+        author, nonce, deadline, signature = endorsement
+        args.append((to_checksum_address(author), int(nonce), int(deadline), bytes(signature)))
+    elif endorsement is not None:
+        raise LedgerInputError(f"{write.function} cannot be endorsed; send it without one")
+    try:
+        encoded = _STRICT_CODEC.encode(get_abi_input_types(abi), args)
+    except (EncodingError, TypeError, ValueError, OverflowError) as exc:
+        raise LedgerInputError(f"{write.function}: arguments do not fit the ABI ({exc})") from exc
+    return function_abi_to_4byte_selector(abi) + encoded
+
+
 class SignedWrite(BaseModel):
     """A write signed by its author, ready for any endorser to submit.
 
@@ -244,3 +358,13 @@ class SignedWrite(BaseModel):
     nonce: str
     deadline: int
     signature: str
+
+    @property
+    def endorsement(self) -> Endorsement:
+        """The endorsement struct this signed write carries."""
+        return Endorsement(
+            to_checksum_address(self.author),
+            int(self.nonce),
+            self.deadline,
+            bytes.fromhex(self.signature.removeprefix("0x")),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -37,6 +38,16 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# What servers print when their port is taken (Python: [Errno 98]; anvil: "os error 98").
+ADDRESS_IN_USE = ("address already in use", "address in use", "errno 98", "os error 98")
+
+
+def says_port_taken(text: str) -> bool:
+    """Whether an error message or log says a server found its port taken."""
+    lowered = text.lower()
+    return any(sign in lowered for sign in ADDRESS_IN_USE)
 
 
 def log_tail(path: Path, lines: int = 15) -> str:
@@ -124,6 +135,25 @@ class ProcessFiles:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
             time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    async def stop_async(self, timeout: float = 15.0) -> bool:
+        """:meth:`stop` for coroutines: waits for the exit without blocking the event loop."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while _alive(pid):
+            if loop.time() >= deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                await asyncio.sleep(0.1)
+                break
+            await asyncio.sleep(0.05)
         self.pid_file.unlink(missing_ok=True)
         return True
 

@@ -4,12 +4,22 @@ Errors follow the DID Resolution specification: ``invalidDid`` (400), ``notFound
 ``methodNotSupported`` (501, not a did:ler DID), ``invalidOptions`` (400),
 ``internalError`` (500, e.g. the ledger cannot be reached). A deactivated DID resolves with
 ``deactivated: true`` and HTTP status 410.
+
+A did:ler DID of another network (``did:ler:<other>:<id>``) is ``invalidDid``: the network is
+part of the method-specific id, so this driver can tell from the DID alone, without asking the
+ledger, that the DID is not one it could ever resolve (``notFound`` would suggest the DID may
+appear here later). The message names the network to ask instead.
+
+``versionId`` is a decimal integer from 1 to 4294967295 (the ledger's uint32 version numbers);
+``versionTime`` an RFC 3339 date-time with a time zone, from 1970-01-01T00:00:00Z to
+9999-12-31T23:59:59Z.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ler_chain import LedgerClient, LedgerError, LedgerNotFoundError, LerDid
@@ -17,6 +27,13 @@ from ler_chain.did_document import build_did_document, build_document_metadata
 
 RESOLUTION_CONTEXT = "https://w3id.org/did-resolution/v1"
 DID_LD_JSON = "application/did+ld+json"
+MAX_VERSION_ID = 2**32 - 1
+_VERSION_ID = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
+_RFC3339 = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
+    r"(?:\.[0-9]+)?(?P<zone>[Zz]|[+-][0-9]{2}:[0-9]{2})",
+    re.ASCII,
+)
 
 
 class ResolutionError(Exception):
@@ -51,19 +68,38 @@ class Resolution:
         }
 
 
+def _invalid_options(message: str) -> ResolutionError:
+    return ResolutionError("invalidOptions", message, 400)
+
+
+def parse_version_id(value: str) -> int:
+    """``versionId``: a version number the ledger can hold (1 to 4294967295)."""
+    if not _VERSION_ID.fullmatch(value) or int(value) > MAX_VERSION_ID:
+        raise _invalid_options(
+            f"versionId {value[:40]!r} is not a version number: use 1, 2, ... up to "
+            f"{MAX_VERSION_ID} (the didDocumentMetadata versionId of a resolution)"
+        )
+    return int(value)
+
+
 def parse_version_time(value: str) -> int:
-    """``versionTime`` (an XML Schema dateTime, e.g. 2026-05-01T00:00:00Z) as Unix time."""
-    try:
-        moment = datetime.fromisoformat(value.strip().upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise ResolutionError(
-            "invalidOptions",
-            f"versionTime {value!r} is not a date-time such as 2026-05-01T00:00:00Z",
-            400,
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
+    """``versionTime`` (RFC 3339, e.g. 2026-05-01T00:00:00Z) as Unix time, at or after 1970."""
+    example = "use an RFC 3339 date-time with a time zone, such as 2026-05-01T00:00:00Z"
+    match = _RFC3339.fullmatch(value)
+    if not match:
+        raise _invalid_options(f"versionTime {value[:40]!r} is not a date-time: {example}")
+    zone = match["zone"].upper().replace("Z", "+00:00")
+    try:  # the ledger counts whole seconds: the fraction does not matter
+        moment = datetime.fromisoformat(f"{match['date']}T{match['time']}{zone}")
+        timestamp = int(moment.timestamp())
+    except (ValueError, OverflowError):
+        message = f"versionTime {value!r} is not a valid date-time: {example}"
+        raise _invalid_options(message) from None
+    if timestamp < 0:
+        raise _invalid_options(
+            f"versionTime {value!r} is before 1970-01-01T00:00:00Z; the ledger has no DIDs then"
+        )
+    return timestamp
 
 
 def parse_did(did: str, network: str) -> LerDid:
@@ -81,7 +117,12 @@ def parse_did(did: str, network: str) -> LerDid:
     except LedgerError as error:
         raise ResolutionError("invalidDid", str(error), 400) from error
     if parsed.network != network:
-        raise ResolutionError("notFound", f"{did} is not on network {network!r}", 404)
+        raise ResolutionError(
+            "invalidDid",
+            f"{did} belongs to network {parsed.network!r}, but this driver resolves DIDs of "
+            f"network {network!r} only; ask a resolver of network {parsed.network!r}",
+            400,
+        )
     return parsed
 
 
@@ -94,30 +135,24 @@ async def resolve(
 ) -> Resolution:
     """Resolve ``did`` (optionally one version, or as of a time)."""
     parsed = parse_did(did, ledger.descriptor.network)
-    if version_id is not None and version_time is not None:
-        raise ResolutionError("invalidOptions", "give versionId or versionTime, not both", 400)
-    number = None
-    if version_id is not None:
-        if not version_id.isdigit() or int(version_id) < 1:
-            raise ResolutionError(
-                "invalidOptions", f"versionId {version_id!r} is not 1, 2, ...", 400
-            )
-        number = int(version_id)
+    number = parse_version_id(version_id) if version_id is not None else None
     at = parse_version_time(version_time) if version_time is not None else None
+    if number is not None and at is not None:
+        raise ResolutionError("invalidOptions", "give versionId or versionTime, not both", 400)
     try:
         record = await ledger.dids.resolve(parsed, at=at, version_id=number)
         latest = await ledger.dids.resolve(parsed) if (at or number) else record
+        metadata = build_document_metadata(record)
+        if latest.version_id > record.version_id:
+            following = await _next_version(ledger, parsed, record.version_id + 1)
+            metadata["nextVersionId"] = str(record.version_id + 1)
+            metadata["nextUpdate"] = following
     except LedgerNotFoundError as error:
         raise ResolutionError("notFound", str(error), 404) from error
     except LedgerError as error:
         raise ResolutionError(
             "internalError", f"the ledger could not be read: {error}", 500
         ) from error
-    metadata = build_document_metadata(record)
-    if latest.version_id > record.version_id:
-        following = await _next_version(ledger, parsed, record.version_id + 1)
-        metadata["nextVersionId"] = str(record.version_id + 1)
-        metadata["nextUpdate"] = following
     return Resolution(
         did_document=build_did_document(record),
         document_metadata=metadata,

@@ -2,7 +2,8 @@
 
 ACA-Py uploads a tails file with ``PUT /hash/<tails_hash>`` (``--tails-server-upload-url``)
 before it writes the revocation registry definition, and holders download it from
-``GET /hash/<tails_hash>`` (``--tails-server-base-url``).
+``GET /hash/<tails_hash>`` (``--tails-server-base-url``). A file is served only once a
+revocation registry definition on the ledger names its hash (:mod:`ler_tails.admission`).
 """
 
 from .app import create_app

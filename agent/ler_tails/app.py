@@ -5,19 +5,35 @@
 ``GET|HEAD /hash/{tails_hash}``  the file, ``application/octet-stream``
 ``GET /hash/{tails_hash}/info``  its size, point count and when it was stored
 ``GET /health``                  ``{"status": "ok"}``
+``GET /openapi.json``            the OpenAPI document of this API
 
+Only files of revocation registries on the ledger are served; an upload that no registry names
+yet waits, unserved and bounded in number, for its registry (see :mod:`ler_tails.admission`).
 Every error is JSON: ``{"error": "<what is wrong>"}``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
+from ler_chain import LedgerClient, NetworkDescriptor
+
+from .admission import (
+    DEFAULT_MAX_PENDING,
+    DEFAULT_PENDING_TTL,
+    Admission,
+    LedgerUnavailable,
+    TooManyPending,
+)
+from .openapi import openapi_document
+from .registry import LedgerTailsIndex
 from .storage import StoredTails, TailsStore
 from .validation import (
     InvalidTailsHash,
@@ -28,7 +44,9 @@ from .validation import (
 
 LOGGER = logging.getLogger(__name__)
 
-DEFAULT_MAX_SIZE = 64 * 1024 * 1024
+#: The tails file of the largest registry ACA-Py creates (32768 credentials: 65537 points).
+DEFAULT_MAX_SIZE = 2 + 128 * (2 * 32768 + 1)
+DEFAULT_SWEEP_INTERVAL = 60.0
 DEFAULT_UPLOAD_TIMEOUT = 300.0
 #: Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_ALLOWANCE = 16 * 1024
@@ -40,6 +58,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 STORE = web.AppKey("store", TailsStore)
 PUBLIC_URL = web.AppKey("public_url", str)
 UPLOAD_TIMEOUT = web.AppKey("upload_timeout", float)
+ADMISSION = web.AppKey("admission", Admission)
 
 
 class MalformedUpload(UploadRefused):
@@ -67,21 +86,47 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def create_app(
     storage: Path,
+    descriptor: NetworkDescriptor,
     *,
     max_size: int = DEFAULT_MAX_SIZE,
+    max_pending: int = DEFAULT_MAX_PENDING,
+    pending_ttl: float = DEFAULT_PENDING_TTL,
     public_url: str = "",
     upload_timeout: float = DEFAULT_UPLOAD_TIMEOUT,
+    sweep_interval: float = DEFAULT_SWEEP_INTERVAL,
 ) -> web.Application:
     """Build the tails server app, storing files under ``storage``.
 
+    ``descriptor`` names the ledger whose revocation registries say which files to keep.
     ``public_url`` is the base of the download URLs given back after uploads (default:
     the scheme and host the upload was sent to).
     """
+    if max_pending < 0 or pending_ttl <= 0:
+        raise ValueError(f"max_pending {max_pending} must be >= 0 and pending_ttl > 0")
     app = web.Application(middlewares=[_json_errors])
-    app[STORE] = TailsStore(storage, max_size)
+    store = TailsStore(storage, max_size)
+    app[STORE] = store
     app[PUBLIC_URL] = public_url.rstrip("/")
     app[UPLOAD_TIMEOUT] = upload_timeout
+
+    async def ledger(app: web.Application) -> AsyncIterator[None]:
+        async with LedgerClient(descriptor) as client:
+            admission = Admission(store, LedgerTailsIndex(client), max_pending, pending_ttl)
+            app[ADMISSION] = admission
+            sweeper = asyncio.create_task(admission.sweep_forever(sweep_interval))
+            yield
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    app.cleanup_ctx.append(ledger)
+    document = openapi_document(max_size)
+
+    async def openapi(_request: web.Request) -> web.Response:
+        return web.json_response(document)
+
     app.router.add_get("/health", health)
+    app.router.add_get("/openapi.json", openapi)
     app.router.add_put("/hash/{tails_hash}", put_tails)
     app.router.add_get("/hash/{tails_hash}", get_tails)
     app.router.add_get("/hash/{tails_hash}/info", tails_info)
@@ -123,9 +168,14 @@ async def put_tails(request: web.Request) -> web.Response:
     try:
         tails_hash = parse_tails_hash(request.match_info["tails_hash"])
         _check_request(request, store.max_size)
-        async with asyncio.timeout(timeout):
-            part = await _file_part(request)
-            stored = await _receive(store, tails_hash, part)
+        async with request.app[ADMISSION].admit(tails_hash) as pending:
+            async with asyncio.timeout(timeout):
+                part = await _file_part(request)
+                stored = await _receive(store, tails_hash, part, pending)
+    except TooManyPending as exc:
+        response = _refuse(exc, peer)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except UploadRefused as exc:
         return _refuse(exc, peer)
     except TimeoutError:
@@ -138,12 +188,13 @@ async def put_tails(request: web.Request) -> web.Response:
         return error(507, f"the tails server could not store the file: {exc.strerror or exc}")
 
     LOGGER.info(
-        "%s tails %s (%d bytes, %d points) from %s",
+        "%s tails %s (%d bytes, %d points) from %s%s",
         "stored" if stored.created else "already had",
         tails_hash,
         stored.size,
         stored.points,
         peer,
+        ", pending: no registry on the ledger uses it yet" if stored.pending else "",
     )
     return web.json_response({**_describe(request, stored), "created": stored.created})
 
@@ -164,7 +215,7 @@ async def _file_part(request: web.Request) -> BodyPartReader:
     """Return the body part holding the tails file (the first part, named ``tails``)."""
     try:
         part = await (await request.multipart()).next()
-    except (ValueError, AssertionError, KeyError) as exc:
+    except (ValueError, AssertionError, KeyError, HttpProcessingError) as exc:
         raise MalformedUpload(f"malformed multipart body: {exc}") from None
     if not isinstance(part, BodyPartReader) or part.name != FILE_FIELD:
         name = getattr(part, "name", None)
@@ -175,14 +226,16 @@ async def _file_part(request: web.Request) -> BodyPartReader:
     return part
 
 
-async def _receive(store: TailsStore, tails_hash: str, part: BodyPartReader) -> StoredTails:
-    """Stream ``part`` into the store, chunk by chunk, and commit it."""
-    upload = await asyncio.to_thread(store.begin, tails_hash)
+async def _receive(
+    store: TailsStore, tails_hash: str, part: BodyPartReader, pending: bool
+) -> StoredTails:
+    """Stream ``part`` into the store (or its pending area), chunk by chunk, and commit it."""
+    upload = await asyncio.to_thread(store.begin, tails_hash, pending=pending)
     try:
         while chunk := await part.read_chunk(CHUNK_SIZE):
             await asyncio.to_thread(upload.write, chunk)
         return await asyncio.to_thread(upload.commit)
-    except ValueError as exc:
+    except (ValueError, HttpProcessingError) as exc:
         raise MalformedUpload(f"malformed multipart body: {exc}") from None
     finally:
         upload.abort()
@@ -216,9 +269,21 @@ async def _lookup(request: web.Request) -> StoredTails | web.Response:
     except InvalidTailsHash as exc:
         return error(exc.status, str(exc), exc.reason)
     stored = await asyncio.to_thread(request.app[STORE].lookup, tails_hash)
-    if stored is None:
-        return error(404, f"no tails file with hash {tails_hash} is stored here")
-    return stored
+    if stored is not None:
+        return stored
+    try:
+        stored = await request.app[ADMISSION].promote_if_registered(tails_hash)
+    except LedgerUnavailable as exc:
+        return error(exc.status, str(exc), exc.reason)
+    if stored is not None:
+        return stored
+    if await asyncio.to_thread(request.app[STORE].lookup, tails_hash, pending=True):
+        return error(
+            404,
+            f"tails file {tails_hash} was uploaded, but no revocation registry definition on "
+            "the ledger uses it yet; it is served once one does",
+        )
+    return error(404, f"no tails file with hash {tails_hash} is stored here")
 
 
 def _describe(request: web.Request, stored: StoredTails) -> dict[str, object]:
@@ -229,6 +294,7 @@ def _describe(request: web.Request, stored: StoredTails) -> dict[str, object]:
         "size": stored.size,
         "points": stored.points,
         "stored_at": stored.stored_at.isoformat(timespec="seconds"),
+        "pending": stored.pending,
     }
 
 

@@ -22,6 +22,7 @@ from .validation import (
     POINT_SIZE,
     TAILS_VERSION,
     HashMismatch,
+    InvalidTailsHash,
     UploadTooLarge,
     check_length,
     check_version,
@@ -32,6 +33,8 @@ LOGGER = logging.getLogger(__name__)
 
 #: Uploads in progress live here, inside the store so the final rename stays atomic.
 INCOMING_DIR = ".incoming"
+#: Uploads that no revocation registry on the ledger refers to yet wait here, unserved.
+PENDING_DIR = ".pending"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class StoredTails:
     stored_at: datetime
     created: bool = False
     """True when this upload stored the file, False if it was already there."""
+    pending: bool = False
+    """True while no revocation registry on the ledger refers to the file."""
 
     @property
     def points(self) -> int:
@@ -52,7 +57,11 @@ class StoredTails:
 
 
 class TailsStore:
-    """Tails files under ``root``, each named by its (validated) tails hash."""
+    """Tails files under ``root``, each named by its (validated) tails hash.
+
+    Files of registries on the ledger are in ``root``; uploads still waiting for their registry
+    are in ``root/.pending`` until :meth:`promote` moves them or :meth:`remove_pending` drops them.
+    """
 
     def __init__(self, root: Path, max_size: int) -> None:
         if max_size < len(TAILS_VERSION) + POINT_SIZE:
@@ -60,26 +69,64 @@ class TailsStore:
         self.root = Path(root)
         self.max_size = max_size
         self.incoming = self.root / INCOMING_DIR
+        self.pending_dir = self.root / PENDING_DIR
         self.incoming.mkdir(parents=True, exist_ok=True)
+        self.pending_dir.mkdir(exist_ok=True)
 
-    def path_for(self, tails_hash: str) -> Path:
+    def path_for(self, tails_hash: str, *, pending: bool = False) -> Path:
         """Return where the file for ``tails_hash`` is (or would be) stored."""
-        return self.root / parse_tails_hash(tails_hash)
+        return (self.pending_dir if pending else self.root) / parse_tails_hash(tails_hash)
 
-    def lookup(self, tails_hash: str) -> StoredTails | None:
-        """Return the stored file for ``tails_hash``, or None if there is none."""
-        path = self.path_for(tails_hash)
+    def lookup(self, tails_hash: str, *, pending: bool = False) -> StoredTails | None:
+        """Return the stored (or pending) file for ``tails_hash``, or None if there is none."""
+        path = self.path_for(tails_hash, pending=pending)
         try:
             stat = path.stat()
         except FileNotFoundError:
             return None
-        return StoredTails(tails_hash, path, stat.st_size, _mtime(stat.st_mtime))
+        return StoredTails(tails_hash, path, stat.st_size, _mtime(stat.st_mtime), pending=pending)
 
-    def begin(self, tails_hash: str) -> TailsUpload:
+    def pending_files(self) -> list[StoredTails]:
+        """The uploads waiting for a registry on the ledger, oldest first."""
+        self.pending_dir.mkdir(exist_ok=True)
+        found = []
+        for path in self.pending_dir.iterdir():
+            with contextlib.suppress(FileNotFoundError, InvalidTailsHash):
+                parse_tails_hash(path.name)
+                stat = path.stat()
+                found.append(
+                    StoredTails(path.name, path, stat.st_size, _mtime(stat.st_mtime), pending=True)
+                )
+        return sorted(found, key=lambda stored: stored.stored_at)
+
+    def promote(self, tails_hash: str) -> StoredTails | None:
+        """Serve a pending file from now on (its registry is on the ledger); None if not pending."""
+        source = self.path_for(tails_hash, pending=True)
+        target = self.path_for(tails_hash)
+        try:
+            if target.exists():
+                source.unlink()
+            else:
+                os.replace(source, target)
+                _fsync_dir(self.root)
+        except FileNotFoundError:
+            return None
+        return self.lookup(tails_hash)
+
+    def remove_pending(self, tails_hash: str) -> bool:
+        """Delete a pending upload; False if it was not there."""
+        try:
+            self.path_for(tails_hash, pending=True).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def begin(self, tails_hash: str, *, pending: bool = False) -> TailsUpload:
         """Start receiving the file for ``tails_hash`` into a temp file."""
         tails_hash = parse_tails_hash(tails_hash)
         self.incoming.mkdir(exist_ok=True)  # in case it was removed while running
-        return TailsUpload(self, tails_hash)
+        self.pending_dir.mkdir(exist_ok=True)
+        return TailsUpload(self, tails_hash, pending=pending)
 
     def remove_stale_uploads(self, older_than: float = 3600.0) -> int:
         """Delete temp files of uploads abandoned more than ``older_than`` seconds ago."""
@@ -96,9 +143,10 @@ class TailsStore:
 class TailsUpload:
     """One upload in progress: ``write`` chunks, then ``commit`` (or ``abort``)."""
 
-    def __init__(self, store: TailsStore, tails_hash: str) -> None:
+    def __init__(self, store: TailsStore, tails_hash: str, *, pending: bool = False) -> None:
         self.store = store
         self.tails_hash = tails_hash
+        self.pending = pending
         self.size = 0
         self._sha256 = hashlib.sha256()
         self._head = b""
@@ -141,7 +189,7 @@ class TailsUpload:
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
-            final = self.store.root / self.tails_hash
+            final = self.store.path_for(self.tails_hash, pending=self.pending)
             existing = _size_of(final)
             created = existing is None
             if existing != self.size:  # new, or a damaged copy to repair
@@ -149,12 +197,19 @@ class TailsUpload:
                     LOGGER.warning("replacing damaged copy of tails %s", self.tails_hash)
                 self._temp.chmod(0o644)
                 os.replace(self._temp, final)
-                _fsync_dir(self.store.root)
+                _fsync_dir(final.parent)
             else:
                 self._temp.unlink()
             self._done = True
             stat = final.stat()
-            return StoredTails(self.tails_hash, final, stat.st_size, _mtime(stat.st_mtime), created)
+            return StoredTails(
+                self.tails_hash,
+                final,
+                stat.st_size,
+                _mtime(stat.st_mtime),
+                created,
+                self.pending,
+            )
 
     def abort(self) -> None:
         """Discard the upload (no-op once committed or aborted)."""

@@ -65,6 +65,11 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
         bytes calldata payload,
         Endorsement calldata endorsement
     ) public virtual returns (bytes32 key) {
+        _checkName(name);
+        _checkName(version);
+        _checkPayload(payload);
+        key = keyOfSchema(issuer, name, version);
+        if (_schemas[key].blockNumber != 0) revert AnonCredsAlreadyExists(key);
         bytes32 structHash = keccak256(
             abi.encode(
                 REGISTER_SCHEMA_TYPEHASH,
@@ -78,10 +83,6 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
             )
         );
         _checkIssuer(issuer, _authorize(structHash, endorsement));
-        _checkName(name);
-        _checkName(version);
-        key = keyOfSchema(issuer, name, version);
-        if (_schemas[key].blockNumber != 0) revert AnonCredsAlreadyExists(key);
         uint32 seqNo = ++_schemaCount;
         _schemas[key] = _anchor(issuer, seqNo, payload);
         emit SchemaRegistered(key, issuer, name, version, seqNo, payload);
@@ -95,6 +96,12 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
         bytes calldata payload,
         Endorsement calldata endorsement
     ) public virtual returns (bytes32 key) {
+        _checkName(tag);
+        _checkPayload(payload);
+        uint32 schemaSeqNo = schema(schemaKey).seqNo;
+        key = keyOfCredentialDefinition(issuer, schemaSeqNo, tag);
+        CredDefRecord storage record = _credDefs[key];
+        if (record.anchor.blockNumber != 0) revert AnonCredsAlreadyExists(key);
         bytes32 structHash = keccak256(
             abi.encode(
                 REGISTER_CRED_DEF_TYPEHASH,
@@ -108,11 +115,6 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
             )
         );
         _checkIssuer(issuer, _authorize(structHash, endorsement));
-        _checkName(tag);
-        uint32 schemaSeqNo = schema(schemaKey).seqNo;
-        key = keyOfCredentialDefinition(issuer, schemaSeqNo, tag);
-        CredDefRecord storage record = _credDefs[key];
-        if (record.anchor.blockNumber != 0) revert AnonCredsAlreadyExists(key);
         record.anchor = _anchor(issuer, schemaSeqNo, payload);
         record.tag = tag;
         emit CredentialDefinitionRegistered(key, issuer, schemaKey, schemaSeqNo, tag, payload);
@@ -127,6 +129,15 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
         bytes calldata payload,
         Endorsement calldata endorsement
     ) public virtual returns (bytes32 key) {
+        _checkName(tag);
+        if (maxCredNum == 0) revert AnonCredsInvalidRegistrySize(maxCredNum);
+        _checkPayload(payload);
+        CredDefRecord storage credDef = _credDefs[credDefKey];
+        if (credDef.anchor.blockNumber == 0) revert AnonCredsNotFound(credDefKey);
+        if (credDef.anchor.issuer != issuer) revert AnonCredsIssuerMismatch(issuer, credDef.anchor.issuer);
+        key = keyOfRevocationRegistry(issuer, credDef.anchor.seqNo, credDef.tag, tag);
+        RevRegRecord storage record = _revRegs[key];
+        if (record.anchor.blockNumber != 0) revert AnonCredsAlreadyExists(key);
         bytes32 structHash = keccak256(
             abi.encode(
                 REGISTER_REV_REG_DEF_TYPEHASH,
@@ -141,14 +152,6 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
             )
         );
         _checkIssuer(issuer, _authorize(structHash, endorsement));
-        _checkName(tag);
-        if (maxCredNum == 0) revert AnonCredsInvalidRegistrySize(maxCredNum);
-        CredDefRecord storage credDef = _credDefs[credDefKey];
-        if (credDef.anchor.blockNumber == 0) revert AnonCredsNotFound(credDefKey);
-        if (credDef.anchor.issuer != issuer) revert AnonCredsIssuerMismatch(issuer, credDef.anchor.issuer);
-        key = keyOfRevocationRegistry(issuer, credDef.anchor.seqNo, credDef.tag, tag);
-        RevRegRecord storage record = _revRegs[key];
-        if (record.anchor.blockNumber != 0) revert AnonCredsAlreadyExists(key);
         record.anchor = _anchor(issuer, credDef.anchor.seqNo, payload);
         record.maxCredNum = maxCredNum;
         record.credDefKey = credDefKey;
@@ -162,8 +165,9 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
         bytes calldata changed,
         Endorsement calldata endorsement
     ) public virtual {
-        RevRegRecord storage record = _authorizeStatusList(revRegKey, 0, accumulator, changed, endorsement);
+        RevRegRecord storage record = _checkStatusListEntry(revRegKey, accumulator, changed);
         if (record.heads.length != 0) revert AnonCredsStatusListExists(revRegKey);
+        _authorizeStatusList(revRegKey, record, 0, accumulator, changed, endorsement);
         _appendStatusListEntry(revRegKey, record, accumulator, changed);
     }
 
@@ -175,12 +179,12 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
         bytes calldata changed,
         Endorsement calldata endorsement
     ) public virtual {
-        RevRegRecord storage record =
-            _authorizeStatusList(revRegKey, previousEntries, accumulator, changed, endorsement);
+        RevRegRecord storage record = _checkStatusListEntry(revRegKey, accumulator, changed);
         uint32 entries = uint32(record.heads.length);
         if (entries == 0 || entries != previousEntries) {
             revert AnonCredsStaleStatusList(revRegKey, previousEntries, entries);
         }
+        _authorizeStatusList(revRegKey, record, previousEntries, accumulator, changed, endorsement);
         _appendStatusListEntry(revRegKey, record, accumulator, changed);
     }
 
@@ -244,13 +248,28 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
         return _unpackState(record, record.timeline.latest());
     }
 
+    /// @dev The registry of an entry whose accumulator and index list are well formed.
+    function _checkStatusListEntry(bytes32 revRegKey, bytes calldata accumulator, bytes calldata changed)
+        internal
+        view
+        virtual
+        returns (RevRegRecord storage record)
+    {
+        record = _existingRevReg(revRegKey);
+        if (accumulator.length == 0 || accumulator.length > MAX_ACCUMULATOR_LENGTH) {
+            revert AnonCredsInvalidAccumulator(accumulator.length);
+        }
+        _checkIndices(changed, record.maxCredNum);
+    }
+
     function _authorizeStatusList(
         bytes32 revRegKey,
+        RevRegRecord storage record,
         uint32 previousEntries,
         bytes calldata accumulator,
         bytes calldata changed,
         Endorsement calldata endorsement
-    ) internal virtual returns (RevRegRecord storage record) {
+    ) internal virtual {
         bytes32 structHash = keccak256(
             abi.encode(
                 STATUS_LIST_ENTRY_TYPEHASH,
@@ -263,13 +282,7 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
                 endorsement.deadline
             )
         );
-        address author = _authorize(structHash, endorsement);
-        record = _existingRevReg(revRegKey);
-        _checkIssuer(record.anchor.issuer, author);
-        if (accumulator.length == 0 || accumulator.length > MAX_ACCUMULATOR_LENGTH) {
-            revert AnonCredsInvalidAccumulator(accumulator.length);
-        }
-        _checkIndices(changed, record.maxCredNum);
+        _checkIssuer(record.anchor.issuer, _authorize(structHash, endorsement));
     }
 
     function _appendStatusListEntry(
@@ -310,8 +323,12 @@ contract AnonCredsRegistry is EndorsedWrites, IAnonCredsRegistry {
         }
     }
 
-    function _anchor(bytes16 issuer, uint32 seqNo, bytes calldata payload) internal view virtual returns (Anchor memory) {
+    function _checkPayload(bytes calldata payload) internal pure virtual {
+        if (payload.length == 0) revert AnonCredsEmptyPayload();
         if (payload.length > MAX_PAYLOAD_LENGTH) revert AnonCredsPayloadTooLarge(payload.length, MAX_PAYLOAD_LENGTH);
+    }
+
+    function _anchor(bytes16 issuer, uint32 seqNo, bytes calldata payload) internal view virtual returns (Anchor memory) {
         return Anchor({
             issuer: issuer,
             blockNumber: SafeCast.toUint48(block.number),

@@ -48,6 +48,11 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
         virtual
         returns (bytes16 id)
     {
+        id = bytes16(verkey);
+        if (verkey == bytes32(0)) revert DidRegistryInvalidVerkey(id, verkey);
+        _checkEndpoint(endpoint);
+        DidRecord storage record = _dids[id];
+        if (record.controller != address(0)) revert DidRegistryAlreadyExists(id);
         address author = _authorize(
             keccak256(
                 abi.encode(
@@ -61,10 +66,6 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
             ),
             endorsement
         );
-        id = bytes16(verkey);
-        if (verkey == bytes32(0)) revert DidRegistryInvalidVerkey(id, verkey);
-        DidRecord storage record = _dids[id];
-        if (record.controller != address(0)) revert DidRegistryAlreadyExists(id);
         record.controller = author;
         _pushVersion(record, verkey, endpoint, false);
         emit DidCreated(id, author, verkey, endpoint);
@@ -75,6 +76,9 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
         public
         virtual
     {
+        if (verkey == bytes32(0)) revert DidRegistryInvalidVerkey(id, verkey);
+        _checkEndpoint(endpoint);
+        DidRecord storage record = _active(id);
         bytes32 structHash = keccak256(
             abi.encode(
                 UPDATE_DID_TYPEHASH,
@@ -86,18 +90,18 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
                 endorsement.deadline
             )
         );
-        DidRecord storage record = _controlled(id, _authorize(structHash, endorsement));
-        if (verkey == bytes32(0)) revert DidRegistryInvalidVerkey(id, verkey);
+        _checkController(id, record, _authorize(structHash, endorsement));
         uint32 versionId = _pushVersion(record, verkey, endpoint, false);
         emit DidUpdated(id, versionId, verkey, endpoint);
     }
 
     /// @inheritdoc IDidRegistry
     function deactivateDid(bytes16 id, Endorsement calldata endorsement) public virtual {
+        DidRecord storage record = _active(id);
         bytes32 structHash = keccak256(
             abi.encode(DEACTIVATE_DID_TYPEHASH, id, endorsement.author, endorsement.nonce, endorsement.deadline)
         );
-        DidRecord storage record = _controlled(id, _authorize(structHash, endorsement));
+        _checkController(id, record, _authorize(structHash, endorsement));
         DidVersion storage last = record.versions[record.versions.length - 1];
         uint32 versionId = _pushVersion(record, last.verkey, last.endpoint, true);
         emit DidDeactivated(id, versionId);
@@ -105,6 +109,8 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
 
     /// @inheritdoc IDidRegistry
     function changeController(bytes16 id, address newController, Endorsement calldata endorsement) public virtual {
+        if (newController == address(0)) revert DidRegistryInvalidController(newController);
+        DidRecord storage record = _active(id);
         bytes32 structHash = keccak256(
             abi.encode(
                 CHANGE_CONTROLLER_TYPEHASH,
@@ -115,8 +121,7 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
                 endorsement.deadline
             )
         );
-        DidRecord storage record = _controlled(id, _authorize(structHash, endorsement));
-        if (newController == address(0)) revert DidRegistryInvalidController(newController);
+        _checkController(id, record, _authorize(structHash, endorsement));
         address previous = record.controller;
         record.controller = newController;
         emit DidControllerChanged(id, previous, newController);
@@ -165,9 +170,6 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
         string memory endpoint,
         bool deactivated
     ) internal virtual returns (uint32 versionId) {
-        if (bytes(endpoint).length > MAX_ENDPOINT_LENGTH) {
-            revert DidRegistryEndpointTooLong(bytes(endpoint).length, MAX_ENDPOINT_LENGTH);
-        }
         record.versions.push(
             DidVersion({
                 verkey: verkey,
@@ -186,11 +188,20 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
         if (record.controller == address(0)) revert DidRegistryNotFound(id);
     }
 
-    /// @dev The record of an active DID whose controller is `author`.
-    function _controlled(bytes16 id, address author) internal view virtual returns (DidRecord storage record) {
+    /// @dev The record of an existing DID that is not deactivated.
+    function _active(bytes16 id) internal view virtual returns (DidRecord storage record) {
         record = _existing(id);
-        if (record.controller != author) revert DidRegistryNotController(id, author);
         if (record.versions[record.versions.length - 1].deactivated) revert DidRegistryDeactivated(id);
+    }
+
+    function _checkController(bytes16 id, DidRecord storage record, address author) internal view virtual {
+        if (record.controller != author) revert DidRegistryNotController(id, author);
+    }
+
+    function _checkEndpoint(string calldata endpoint) internal pure virtual {
+        if (bytes(endpoint).length > MAX_ENDPOINT_LENGTH) {
+            revert DidRegistryEndpointTooLong(bytes(endpoint).length, MAX_ENDPOINT_LENGTH);
+        }
     }
 
     function _state(DidRecord storage record, uint32 versionId) internal view virtual returns (DidState memory) {

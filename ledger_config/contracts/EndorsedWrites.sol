@@ -28,7 +28,8 @@ abstract contract EndorsedWrites is IEndorsedWrites, Context, EIP712, NoncesKeye
 
     /**
      * @dev Checks who may make this write and returns its author. `structHash` must hash the
-     * write's own fields together with the endorsement's author, nonce and deadline.
+     * write's own fields together with the endorsement's author, nonce and deadline. Callers check
+     * their arguments and the target's state before this, since it consumes the nonce.
      */
     function _authorize(bytes32 structHash, Endorsement calldata endorsement) internal virtual returns (address) {
         address submitter = _msgSender();
@@ -37,7 +38,8 @@ abstract contract EndorsedWrites is IEndorsedWrites, Context, EIP712, NoncesKeye
             if (endorsement.author != submitter) revert EndorsementAuthorNotSubmitter(endorsement.author, submitter);
             return submitter;
         }
-        if (block.timestamp > endorsement.deadline) revert EndorsementExpired(endorsement.deadline);
+        if (endorsement.author == address(0)) revert EndorsementInvalidAuthor(endorsement.author);
+        if (block.timestamp > endorsement.deadline) revert EndorsementExpiredSignature(endorsement.deadline);
         _useCheckedNonce(endorsement.author, endorsement.nonce);
         bytes32 digest = _hashTypedDataV4(structHash);
         if (!SignatureChecker.isValidSignatureNow(endorsement.author, digest, endorsement.signature)) {

@@ -41,6 +41,7 @@ contract LerRoles is AccessControlEnumerable, ILerRoles {
         onlyRole(TRUSTEE)
         returns (uint256 proposalId)
     {
+        if (account == address(0)) revert RolesInvalidAccount(account);
         if (hasRole(TRUSTEE, account) == grant) revert RolesNoChange(account, grant);
         proposalId = ++_proposalCount;
         Proposal storage proposal = _proposals[proposalId];
@@ -74,15 +75,19 @@ contract LerRoles is AccessControlEnumerable, ILerRoles {
         return _proposalCount;
     }
 
-    /// @dev TRUSTEE changes go through proposals; other roles follow {AccessControl}.
+    /// @dev TRUSTEE changes go through proposals; other roles follow {AccessControl}. Nobody
+    /// controls the zero address, so it can neither hold nor lose a role.
     function grantRole(bytes32 role, address account) public virtual override(AccessControl, IAccessControl) {
         if (role == TRUSTEE) revert RolesTrusteeChangeNeedsVote();
+        if (account == address(0)) revert RolesInvalidAccount(account);
         super.grantRole(role, account);
     }
 
-    /// @dev TRUSTEE changes go through proposals; other roles follow {AccessControl}.
+    /// @dev TRUSTEE changes go through proposals; other roles follow {AccessControl}. Refuses the
+    /// zero address, as {grantRole} does.
     function revokeRole(bytes32 role, address account) public virtual override(AccessControl, IAccessControl) {
         if (role == TRUSTEE) revert RolesTrusteeChangeNeedsVote();
+        if (account == address(0)) revert RolesInvalidAccount(account);
         super.revokeRole(role, account);
     }
 

@@ -51,6 +51,7 @@ contract StatusListRegistry is EndorsedWrites, IStatusListRegistry {
         bytes calldata list,
         Endorsement calldata endorsement
     ) public virtual returns (bytes32 key, uint32 version) {
+        key = _checkPublish(issuer, listId, previousVersion, list);
         bytes32 structHash = keccak256(
             abi.encode(
                 PUBLISH_STATUS_LIST_TYPEHASH,
@@ -64,7 +65,7 @@ contract StatusListRegistry is EndorsedWrites, IStatusListRegistry {
             )
         );
         _checkIssuer(issuer, _authorize(structHash, endorsement));
-        return _publish(issuer, listId, previousVersion, list);
+        version = _publish(key, issuer, listId, list);
     }
 
     /// @inheritdoc IStatusListRegistry
@@ -91,10 +92,12 @@ contract StatusListRegistry is EndorsedWrites, IStatusListRegistry {
         return _state(key, _existing(key), version);
     }
 
-    function _publish(bytes16 issuer, string calldata listId, uint32 previousVersion, bytes calldata list)
+    /// @dev The list's key, if `listId` and `list` are well formed and `previousVersion` is its latest.
+    function _checkPublish(bytes16 issuer, string calldata listId, uint32 previousVersion, bytes calldata list)
         internal
+        view
         virtual
-        returns (bytes32 key, uint32 version)
+        returns (bytes32 key)
     {
         uint256 idLength = bytes(listId).length;
         if (idLength == 0 || idLength > MAX_LIST_ID_LENGTH) revert StatusListRegistryInvalidId(listId);
@@ -102,9 +105,17 @@ contract StatusListRegistry is EndorsedWrites, IStatusListRegistry {
             revert StatusListRegistryInvalidList(list.length, MAX_LIST_LENGTH);
         }
         key = keyOf(issuer, listId);
+        uint32 latest = SafeCast.toUint32(_lists[key].versions.length);
+        if (latest != previousVersion) revert StatusListRegistryStale(key, previousVersion, latest);
+    }
+
+    function _publish(bytes32 key, bytes16 issuer, string calldata listId, bytes calldata list)
+        internal
+        virtual
+        returns (uint32 version)
+    {
         Record storage record = _lists[key];
         uint32 latest = SafeCast.toUint32(record.versions.length);
-        if (latest != previousVersion) revert StatusListRegistryStale(key, previousVersion, latest);
         if (latest == 0) record.issuer = issuer;
         bytes32 listHash = keccak256(list);
         uint48 timestamp = SafeCast.toUint48(block.timestamp);

@@ -1,14 +1,13 @@
 """Admin API of ler_badges (tag ``ler-badges``), authenticated like ACA-Py's own wallet routes.
 
-Colleges issue and manage credentials, learners present them, employers verify them. Every
-error comes back as JSON ``{"error": "..."}`` with a 4xx status saying what to change (schema
-problems also list each one with its JSON path); only an unexpected fault is a 500, and then
-without a traceback.
+Colleges issue and manage credentials, learners present them, employers verify them. Errors follow
+the contract of ``ler_ledger``'s admin API (:mod:`ler_ledger.http_errors`): a JSON body
+``{"error", "code", "problems"?}`` with the status from one table (schema problems list each one
+with its JSON path); only an unexpected fault is a 500, and then without a traceback.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -17,35 +16,38 @@ from typing import Any
 from acapy_agent.admin.decorators.auth import tenant_authentication
 from acapy_agent.core.event_bus import EventBus
 from acapy_agent.core.util import SHUTDOWN_EVENT_TOPIC, STARTUP_EVENT_TOPIC
-from acapy_agent.messaging.models.base import BaseModelError
 from acapy_agent.messaging.models.openapi import OpenAPISchema
-from acapy_agent.protocols.issue_credential.v2_0.formats.handler import V20CredFormatError
-from acapy_agent.protocols.issue_credential.v2_0.manager import V20CredManagerError
-from acapy_agent.storage.error import StorageError, StorageNotFoundError
-from acapy_agent.wallet.error import WalletError
+from acapy_agent.storage.error import StorageNotFoundError
 from aiohttp import web
-from aiohttp_apispec import docs, querystring_schema, request_schema, response_schema
+from aiohttp_apispec import (
+    docs,
+    match_info_schema,
+    querystring_schema,
+    request_schema,
+    response_schema,
+)
 from marshmallow import fields, validate
 
-from ler_chain import (
-    LedgerConflictError,
-    LedgerError,
-    LedgerNotFoundError,
-    LedgerPermissionError,
-    LedgerTimeoutError,
-    LedgerUnavailableError,
+from ler_ledger import http_errors, local_did, request_json, request_profile
+from ler_ledger.validators import (
+    ANY_DID_VALIDATE,
+    URI_VALIDATE,
+    AnyDid,
+    LerDid,
+    Uri,
+    ler_did,
+    one_of,
+    text,
+    uuid4,
 )
-from ler_ledger.admin_requests import one_line, request_json, request_profile
-from ler_ledger.errors import EndorsementError, EndorsementRefused, LerPluginError
 
 from .acapy import presentations, wiring
 from .acapy.environment import AgentEnvironment
-from .acapy.errors import BadgesPluginError, IssuanceRefused, PresentationError, StatusUpdateError
+from .acapy.errors import BadgesInputError
 from .acapy.holder import BadgePresenter
 from .acapy.issuer import BadgeIssuer
 from .acapy.records import IssuedBadgeRecord, IssuedBadgeRecordSchema, StatusListRecord
 from .acapy.status_lists import StatusListManager, status_value
-from .errors import BadgesError, SchemaValidationError
 from .skills import catalogue, levels
 from .verification import verify_credential
 
@@ -53,65 +55,34 @@ LOGGER = logging.getLogger(__name__)
 TAG = "ler-badges"
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
-#: Exceptions and the HTTP status they become (first match wins).
-STATUS_OF: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], int], ...] = (
-    (SchemaValidationError, 422),
-    ((StorageNotFoundError, LedgerNotFoundError), 404),
-    (LedgerPermissionError, 403),
-    ((StatusUpdateError, LedgerConflictError, EndorsementRefused), 409),
-    ((IssuanceRefused, PresentationError, BadgesError), 422),
-    (LedgerUnavailableError, 503),
-    ((LedgerTimeoutError, EndorsementError), 504),
-    (
-        (
-            BadgesPluginError,
-            LerPluginError,
-            LedgerError,
-            V20CredFormatError,
-            V20CredManagerError,
-            BaseModelError,
-            WalletError,
-            StorageError,
-            ValueError,
-        ),
-        400,
-    ),
-)
-
-
-def error_response(exc: BaseException) -> web.Response:
-    """The JSON error response for ``exc``."""
-    status = next((code for kinds, code in STATUS_OF if isinstance(exc, kinds)), 500)
-    if status == 500:
-        LOGGER.exception("unexpected error in a ler_badges route", exc_info=exc)
-        body: dict[str, Any] = {"error": f"internal error ({type(exc).__name__}); see the log"}
-    else:
-        body = {"error": one_line(str(exc))}
-    if isinstance(exc, SchemaValidationError):
-        body["problems"] = [{"path": p.path, "message": p.message} for p in exc.problems]
-    return web.json_response(body, status=status, reason=body["error"][:200])
-
-
-def badges_errors(handler: Handler) -> Handler:
-    """Answer every error with a JSON message and a status saying whose fault it is."""
-
-    @functools.wraps(handler)
-    async def wrapper(request: web.BaseRequest) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except web.HTTPException:
-            raise
-        except Exception as exc:
-            return error_response(exc)
-
-    return wrapper
+#: Every handler's errors become the JSON contract of :mod:`ler_ledger.http_errors`.
+badges_errors = http_errors.json_errors
+error_response = http_errors.error_response
 
 
 def _credential(body: dict[str, Any]) -> dict[str, Any]:
     credential = body.get("credential")
     if not isinstance(credential, dict):
-        raise ValueError("credential (a JSON object) is required")
+        raise BadgesInputError("credential (a JSON object) is required")
     return credential
+
+
+def _skills(body: dict[str, Any]) -> list[dict[str, Any]]:
+    skills = body.get("skills") or []
+    if not isinstance(skills, list) or not all(isinstance(s, dict) for s in skills):
+        raise BadgesInputError('skills must be a list of {"skill": ..., "level": ...} objects')
+    return skills
+
+
+def _issuer_did(profile: Any, body: dict[str, Any]) -> str | None:
+    """The issuer DID asked for, checked to be a did:ler DID of this agent's network."""
+    did = body.get("issuer_did")
+    if did is None:
+        return None
+    if not isinstance(did, str):
+        raise BadgesInputError(f"issuer_did must be a did:ler DID, e.g. {LerDid.EXAMPLE}")
+    local_did(profile, did)
+    return did
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -135,12 +106,11 @@ CREDENTIAL_EXAMPLE = {
 class SkillLevelSchema(OpenAPISchema):
     """A catalogued skill and the level reached."""
 
-    skill = fields.Str(
-        required=True,
-        metadata={
-            "description": "O*NET code, Credential Engine CTID or name",
-            "example": "2.B.3.k",
-        },
+    skill = text(
+        min_length=1,
+        max_length=200,
+        description="O*NET code, Credential Engine CTID or name",
+        example="2.B.3.k",
     )
     level = fields.Raw(
         required=False, metadata={"description": "1-4 or level name", "example": "Proficient"}
@@ -150,7 +120,7 @@ class SkillLevelSchema(OpenAPISchema):
 class OfferRequestSchema(OpenAPISchema):
     """Offer an OB 3.0 / CLR 2.0 credential to a learner."""
 
-    connection_id = fields.Str(required=True, metadata={"description": "Learner's connection"})
+    connection_id = uuid4(description="Learner's connection")
     credential = fields.Dict(
         required=True,
         metadata={
@@ -162,20 +132,25 @@ class OfferRequestSchema(OpenAPISchema):
     skills = fields.List(
         fields.Nested(SkillLevelSchema()),
         required=False,
+        validate=validate.Length(max=100),
         metadata={"description": "Skills to align the achievement to, with levels reached"},
     )
-    issuer_did = fields.Str(
-        required=False, metadata={"description": "did:ler DID to issue as (default: public DID)"}
+    issuer_did = ler_did(
+        required=False, description="did:ler DID to issue as (default: public DID)"
     )
-    comment = fields.Str(required=False)
+    comment = text(required=False, max_length=2000)
 
 
 class CheckRequestSchema(OpenAPISchema):
     """A template to complete and check without issuing it."""
 
     credential = fields.Dict(required=True, metadata={"example": CREDENTIAL_EXAMPLE})
-    skills = fields.List(fields.Nested(SkillLevelSchema()), required=False)
-    issuer_did = fields.Str(required=False)
+    skills = fields.List(
+        fields.Nested(SkillLevelSchema()), required=False, validate=validate.Length(max=100)
+    )
+    issuer_did = ler_did(
+        required=False, description="did:ler DID to issue as (default: public DID)"
+    )
 
 
 class OfferResultSchema(OpenAPISchema):
@@ -190,26 +165,40 @@ class OfferResultSchema(OpenAPISchema):
 class CredentialIdMatchSchema(OpenAPISchema):
     """A credential id in the path (percent-encode it)."""
 
-    credential_id = fields.Str(required=True, metadata={"example": "urn:uuid:7e1d6c1e-..."})
+    credential_id = fields.Str(
+        required=True,
+        validate=[URI_VALIDATE, validate.Length(max=2000)],
+        metadata={"example": Uri.EXAMPLE},
+    )
 
 
 class StatusRequestSchema(OpenAPISchema):
     """A status change."""
 
-    status = fields.Str(
-        required=True,
-        validate=validate.OneOf(["revoked", "suspended", "valid"]),
-        metadata={"description": "valid reinstates a suspended credential", "example": "revoked"},
+    status = one_of(
+        ["revoked", "suspended", "valid"], description="valid reinstates a suspended credential"
     )
-    reason = fields.Str(required=False, metadata={"example": "issued in error"})
+    reason = text(required=False, example="issued in error")
+    wait = fields.Bool(
+        required=False,
+        load_default=True,
+        metadata={
+            "description": "Wait until the change is on the ledger (default). With false, answer "
+            "202 with the endorsement_id at once; the change applies when the state endorses it."
+        },
+    )
 
 
 class IssuedQuerySchema(OpenAPISchema):
     """Filters for issued credentials."""
 
-    credential_id = fields.Str(required=False)
-    state = fields.Str(required=False, validate=validate.OneOf(["valid", "revoked", "suspended"]))
-    cred_ex_id = fields.Str(required=False)
+    credential_id = fields.Str(
+        required=False,
+        validate=[URI_VALIDATE, validate.Length(max=2000)],
+        metadata={"example": Uri.EXAMPLE},
+    )
+    state = one_of(["valid", "revoked", "suspended"], required=False)
+    cred_ex_id = uuid4(required=False, description="issue-credential 2.0 exchange")
 
 
 class IssuedListSchema(OpenAPISchema):
@@ -255,7 +244,7 @@ class VerdictSchema(OpenAPISchema):
 class PresExIdMatchSchema(OpenAPISchema):
     """A presentation exchange id in the path."""
 
-    pres_ex_id = fields.Str(required=True)
+    pres_ex_id = uuid4(description="Presentation exchange identifier")
 
 
 class PresentationVerdictSchema(OpenAPISchema):
@@ -272,10 +261,18 @@ class SendPresentationRequestSchema(OpenAPISchema):
     """Which stored credentials to present, and as whom."""
 
     record_ids = fields.List(
-        fields.Str(), required=False, metadata={"description": "W3C credential record ids"}
+        fields.Str(validate=validate.Length(1, 200)),
+        required=False,
+        validate=validate.Length(max=100),
+        metadata={"description": "W3C credential record ids"},
     )
     holder_did = fields.Str(
-        required=False, metadata={"description": "DID that signs (default: the subject)"}
+        required=False,
+        validate=[ANY_DID_VALIDATE, validate.Length(max=2000)],
+        metadata={
+            "description": "DID that signs (default: the subject)",
+            "example": AnyDid.EXAMPLE,
+        },
     )
 
 
@@ -299,13 +296,14 @@ class SkillsSchema(OpenAPISchema):
 async def send_offer(request: web.BaseRequest) -> web.Response:
     """Check, complete and offer a credential."""
     body = await request_json(request)
-    if not body.get("connection_id"):
-        raise ValueError("connection_id is required")
-    result = await BadgeIssuer(request_profile(request)).offer(
+    if not isinstance(body.get("connection_id"), str) or not body["connection_id"]:
+        raise BadgesInputError("connection_id (the learner's connection) is required")
+    profile = request_profile(request)
+    result = await BadgeIssuer(profile).offer(
         body["connection_id"],
         _credential(body),
-        skills=body.get("skills") or [],
-        issuer_did=body.get("issuer_did"),
+        skills=_skills(body),
+        issuer_did=_issuer_did(profile, body),
         comment=body.get("comment"),
     )
     return web.json_response(result)
@@ -319,8 +317,9 @@ async def send_offer(request: web.BaseRequest) -> web.Response:
 async def check_template(request: web.BaseRequest) -> web.Response:
     """Dry run: the credential that would be offered, or every problem with it."""
     body = await request_json(request)
-    credential = await BadgeIssuer(request_profile(request)).prepare(
-        _credential(body), skills=body.get("skills") or [], issuer_did=body.get("issuer_did")
+    profile = request_profile(request)
+    credential = await BadgeIssuer(profile).prepare(
+        _credential(body), skills=_skills(body), issuer_did=_issuer_did(profile, body)
     )
     return web.json_response({"credential_id": credential["id"], "credential": credential})
 
@@ -344,19 +343,26 @@ async def issued_list(request: web.BaseRequest) -> web.Response:
     tags=[TAG],
     summary="Revoke, suspend or reinstate an issued credential (anchored on the ledger first)",
 )
+@match_info_schema(CredentialIdMatchSchema())
 @request_schema(StatusRequestSchema())
 @response_schema(IssuedBadgeRecordSchema(), 200)
+@response_schema(IssuedBadgeRecordSchema(), 202, description="Waiting for the state's endorser")
 @tenant_authentication
 @badges_errors
 async def set_status(request: web.BaseRequest) -> web.Response:
     """Change a credential's status."""
     body = await request_json(request)
-    record = await StatusListManager(request_profile(request)).set_status(
+    change = await StatusListManager(request_profile(request)).set_status(
         request.match_info["credential_id"],
         status_value(str(body.get("status", ""))),
         body.get("reason"),
+        wait=bool(body.get("wait", True)),
     )
-    return web.json_response(record.serialize())
+    if change.pending_endorsement_id is None:
+        return web.json_response(change.issued.serialize())
+    return web.json_response(
+        {**change.issued.serialize(), "endorsement_id": change.pending_endorsement_id}, status=202
+    )
 
 
 @docs(tags=[TAG], summary="This agent's status lists: URL, anchored version, entries used")
@@ -402,13 +408,14 @@ async def verify(request: web.BaseRequest) -> web.Response:
     body = await request_json(request)
     require = body.get("require_accreditation")
     if require is not None and not isinstance(require, bool):
-        raise ValueError("require_accreditation must be true or false")
+        raise BadgesInputError("require_accreditation must be true or false")
     env = AgentEnvironment(request_profile(request), require_accreditation=require)
     verdict = await verify_credential(_credential(body), env)
     return web.json_response(verdict.as_dict())
 
 
 @docs(tags=[TAG], summary="Verify the OB 3.0 / CLR 2.0 credentials of a received presentation")
+@match_info_schema(PresExIdMatchSchema())
 @response_schema(PresentationVerdictSchema(), 200)
 @tenant_authentication
 @badges_errors
@@ -421,6 +428,7 @@ async def presentation_verify(request: web.BaseRequest) -> web.Response:
 
 
 @docs(tags=[TAG], summary="The stored verdict on a received presentation")
+@match_info_schema(PresExIdMatchSchema())
 @response_schema(PresentationVerdictSchema(), 200)
 @tenant_authentication
 @badges_errors
@@ -430,7 +438,10 @@ async def presentation_get(request: web.BaseRequest) -> web.Response:
         request_profile(request), request.match_info["pres_ex_id"]
     )
     if verdict is None:
-        raise StorageNotFoundError("no verdict for this presentation exchange (yet)")
+        raise StorageNotFoundError(
+            "no verdict for this presentation exchange (yet): verify it with "
+            "POST /ler/badges/presentations/{pres_ex_id}/verify"
+        )
     return web.json_response(verdict)
 
 
@@ -441,6 +452,7 @@ async def presentation_get(request: web.BaseRequest) -> web.Response:
     tags=[TAG],
     summary="Answer a DIF presentation request with stored OB 3.0 / CLR 2.0 credentials",
 )
+@match_info_schema(PresExIdMatchSchema())
 @request_schema(SendPresentationRequestSchema())
 @tenant_authentication
 @badges_errors
@@ -459,7 +471,8 @@ async def send_presentation(request: web.BaseRequest) -> web.Response:
 
 
 async def register(app: web.Application) -> None:
-    """Add the plugin's routes."""
+    """Add the plugin's routes, and the JSON error contract for ``/ler/`` paths."""
+    http_errors.install(app)
     app.add_routes(
         [
             web.post("/ler/badges/credentials/send-offer", send_offer),

@@ -8,6 +8,8 @@ The agent writes each signed ``BitstringStatusListCredential`` to a directory
 ``GET /health``
     ``{"status": "ok"}``.
 
+Errors are JSON: ``{"error": "<what is wrong and what to do>"}``.
+
 It holds no keys and no wallet, so it can face the internet; any static file server pointed at
 the same directory works as well. The agent runs it when ``ler_badges.status_lists.port`` is
 set; ``python -m ler_badges.status_server --directory DIR --port PORT`` runs it alone.
@@ -18,7 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -28,6 +32,8 @@ __all__ = ["LIST_PATH", "StatusListServer", "list_file", "status_list_app"]
 LIST_PATH = "/status-lists/"
 NAME_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MEDIA_TYPE = "application/vc"
+LOGGER = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def list_file(directory: Path, name: str) -> Path:
@@ -35,6 +41,29 @@ def list_file(directory: Path, name: str) -> Path:
     if not NAME_PATTERN.match(name):
         raise ValueError(f"{name!r} is not a status list name")
     return directory / f"{name}.json"
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer every error (404, 405, unexpected failures) with a JSON body."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        hint = {
+            404: f"; status lists are at GET {LIST_PATH}<32 hex digits>",
+            405: f"; use {exc.headers.get('Allow', 'GET')}",
+        }.get(exc.status, "")
+        response = web.json_response(
+            {"error": f"{exc.reason}: {request.method} {request.path}{hint}"}, status=exc.status
+        )
+        if allow := exc.headers.get("Allow"):
+            response.headers["Allow"] = allow
+        return response
+    except Exception:
+        LOGGER.exception("unexpected error in %s %s", request.method, request.path)
+        return web.json_response({"error": "internal error (see the agent's log)"}, status=500)
 
 
 def status_list_app(directory: Path) -> web.Application:
@@ -53,7 +82,7 @@ def status_list_app(directory: Path) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    app = web.Application()
+    app = web.Application(middlewares=[_json_errors])
     app.add_routes(
         [
             web.get(LIST_PATH + "{name}", get_list, allow_head=False),

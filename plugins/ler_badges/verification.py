@@ -9,7 +9,9 @@ The checks, in order:
 ``validity``
     now is between ``validFrom`` and ``validUntil``;
 ``status``
-    its ``BitstringStatusListEntry`` says it is neither revoked nor suspended;
+    its ``BitstringStatusListEntry`` says it is neither revoked nor suspended; checked only once
+    the signature verified, so an unsigned or forged credential makes the verifier fetch
+    nothing;
 ``accreditation``
     the state has accredited the issuer for this achievement type.
 
@@ -96,7 +98,11 @@ class VerificationEnvironment(Protocol):
         """The assertion key named by ``verification_method``; raise KeyResolutionError."""
 
     async def check_status(self, issuer: str, entry: StatusEntry) -> Check:
-        """The ``status`` check of a credential with this entry."""
+        """The ``status`` check of a credential with this entry, signed by ``issuer``.
+
+        Called only after the signature check passed. The entry's URL comes from the
+        credential: fetch it only if it is ``issuer``'s list, and only as a fetch policy allows.
+        """
 
     async def check_accreditation(self, issuer: str, credential_type: str) -> Check:
         """The ``accreditation`` check of ``issuer`` for ``credential_type``."""
@@ -255,11 +261,19 @@ def _check_validity(credential: Mapping[str, Any], now: datetime) -> Check:
     return Check.passed("validity", f"valid from {raw_from}{until}")
 
 
-async def _check_status(credential: Mapping[str, Any], env: VerificationEnvironment) -> Check:
+async def _check_status(
+    credential: Mapping[str, Any], env: VerificationEnvironment, signature: Check
+) -> Check:
     status = credential.get("credentialStatus")
     if status is None:
         return Check.skipped(
             "status", "the credential has no credentialStatus, so it cannot be revoked"
+        )
+    if signature.outcome != "passed":
+        return Check.skipped(
+            "status",
+            "not checked: the signature did not verify, so the status list the credential "
+            "names was not fetched",
         )
     if not isinstance(status, Mapping) or status.get("type") != ENTRY_TYPE:
         found = status.get("type") if isinstance(status, Mapping) else status
@@ -299,10 +313,11 @@ async def verify_credential(
         return verdict.finish()
     kind = credential_kind(credential)
     verdict = Verdict(credential.get("id"), kind.value, _issuer_summary(credential))
-    verdict.add(await _check_signature(credential, env, loader))
+    signature = await _check_signature(credential, env, loader)
+    verdict.add(signature)
     verdict.add(_check_schema(credential, kind))
     verdict.add(_check_validity(credential, env.now()))
-    verdict.add(await _check_status(credential, env))
+    verdict.add(await _check_status(credential, env, signature))
     verdict.add(await _check_accreditation(credential, env))
     if kind is CredentialKind.CLR and _depth < MAX_NESTING:
         for nested in _subject(credential).get("verifiableCredential") or []:

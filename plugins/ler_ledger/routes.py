@@ -6,88 +6,66 @@ multitenant). State governance routes use ``@admin_authentication`` (the API key
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from acapy_agent.admin.decorators.auth import admin_authentication, tenant_authentication
 from acapy_agent.core.event_bus import EventBus
-from acapy_agent.messaging.models.base import BaseModelError
 from acapy_agent.messaging.models.openapi import OpenAPISchema
-from acapy_agent.storage.error import StorageError, StorageNotFoundError
-from acapy_agent.wallet.error import WalletError
+from acapy_agent.storage.error import StorageNotFoundError
 from aiohttp import web
-from aiohttp_apispec import docs, querystring_schema, request_schema, response_schema
-from marshmallow import fields, validate
-
-from ler_chain import (
-    DID_PATTERN,
-    LedgerConflictError,
-    LedgerError,
-    LedgerInputError,
-    LedgerInvalidError,
-    LedgerNotFoundError,
-    LedgerPermissionError,
-    LedgerTimeoutError,
-    LedgerUnavailableError,
-    LerDid,
+from aiohttp_apispec import (
+    docs,
+    match_info_schema,
+    querystring_schema,
+    request_schema,
+    response_schema,
 )
+from marshmallow import fields
 
-from . import events
-from .admin_requests import one_line, request_json, request_profile
+from . import events, http_errors
+from .admin_requests import local_did, request_json, request_profile
 from .did.manager import LerDidManager
+from .direct_writes import send_direct
 from .endorsement.manager import EndorsementManager
 from .endorsement.policy import load_policy, save_policy
 from .endorsement.records import LerEndorsementRecord, LerEndorsementRecordSchema
-from .errors import EndorsementError, EndorsementRefused, LerPluginError
+from .errors import LerInputError
 from .ledger import LedgerService
+from .validators import (
+    ADDRESS_VALIDATE,
+    ENDPOINT_VALIDATE,
+    UINT256_VALIDATE,
+    EvmAddress,
+    LerDid,
+    ler_did,
+    one_of,
+    text,
+    uint64,
+    uuid4,
+)
 from .verifier.events import load_verdict, verify_exchange
 
 LOGGER = logging.getLogger(__name__)
 TAG = "ler"
-DID_EXAMPLE = "did:ler:local:WgWxqztrNooG92RXvxSTWv"
-ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+DID_EXAMPLE = LerDid.EXAMPLE
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
+#: Every handler's errors become the JSON contract of :mod:`ler_ledger.http_errors`.
+ler_errors = http_errors.json_errors
 
-def ler_errors(handler: Handler) -> Handler:
-    """Translate plugin and ledger errors into HTTP errors with a message (never a traceback)."""
-
-    @functools.wraps(handler)
-    async def wrapper(request: web.BaseRequest) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except web.HTTPException:
-            raise
-        except (StorageNotFoundError, LedgerNotFoundError) as exc:
-            raise web.HTTPNotFound(reason=_reason(exc)) from exc
-        except LedgerPermissionError as exc:
-            raise web.HTTPForbidden(reason=_reason(exc)) from exc
-        except (LedgerConflictError, EndorsementRefused) as exc:
-            raise web.HTTPConflict(reason=_reason(exc)) from exc
-        except (
-            LedgerInvalidError,
-            LedgerInputError,
-            WalletError,
-            BaseModelError,
-            ValueError,
-        ) as exc:
-            raise web.HTTPBadRequest(reason=_reason(exc)) from exc
-        except LedgerUnavailableError as exc:
-            raise web.HTTPServiceUnavailable(reason=_reason(exc)) from exc
-        except LedgerTimeoutError as exc:
-            raise web.HTTPGatewayTimeout(reason=_reason(exc)) from exc
-        except (EndorsementError, LedgerError, LerPluginError, StorageError) as exc:
-            raise web.HTTPBadRequest(reason=_reason(exc)) from exc
-
-    return wrapper
-
-
-def _reason(exc: BaseException) -> str:
-    return one_line(str(exc))
+#: Longest credential type the AccreditationRegistry takes (MAX_TYPE_LENGTH, in bytes).
+CREDENTIAL_TYPE_MAX = 256
+ENDORSEMENT_STATES = sorted(
+    {
+        LerEndorsementRecord.STATE_REQUEST_SENT,
+        LerEndorsementRecord.STATE_REQUEST_RECEIVED,
+        LerEndorsementRecord.STATE_PENDING,
+        *LerEndorsementRecord.FINAL_STATES,
+    }
+)
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -98,6 +76,7 @@ class DidCreateRequestSchema(OpenAPISchema):
 
     endpoint = fields.Str(
         required=False,
+        validate=ENDPOINT_VALIDATE,
         metadata={
             "description": "DIDComm endpoint (default: this agent's)",
             "example": "https://college.example/didcomm",
@@ -125,17 +104,17 @@ class DidResultSchema(OpenAPISchema):
 class DidMatchSchema(OpenAPISchema):
     """A did:ler DID in the path."""
 
-    did = fields.Str(
-        required=True,
-        validate=validate.Regexp(f"^{DID_PATTERN}$"),
-        metadata={"example": DID_EXAMPLE},
-    )
+    did = ler_did(description="A did:ler DID of this agent's network")
 
 
 class EndpointRequestSchema(OpenAPISchema):
     """New DIDComm service endpoint ('' removes it)."""
 
-    endpoint = fields.Str(required=True, metadata={"example": "https://college.example/didcomm"})
+    endpoint = fields.Str(
+        required=True,
+        validate=ENDPOINT_VALIDATE,
+        metadata={"example": "https://college.example/didcomm"},
+    )
     wait = fields.Bool(required=False, metadata={"example": True})
 
 
@@ -148,7 +127,7 @@ class WaitRequestSchema(OpenAPISchema):
 class AccountSchema(OpenAPISchema):
     """This wallet's ledger account."""
 
-    address = fields.Str(metadata={"example": "0x9a243fC4878616F1f9F52807EFb5DaA915a8d09E"})
+    address = fields.Str(metadata={"example": EvmAddress.EXAMPLE})
     roles = fields.List(fields.Str(), metadata={"example": ["ENDORSER"]})
     network = fields.Str(metadata={"example": "local"})
     endorsement_role = fields.Str(metadata={"example": "author"})
@@ -157,62 +136,40 @@ class AccountSchema(OpenAPISchema):
 class RoleRequestSchema(OpenAPISchema):
     """Grant or revoke a role (as a TRUSTEE)."""
 
-    role = fields.Str(
-        required=True,
-        validate=validate.OneOf(["STEWARD", "ENDORSER"]),
-        metadata={"example": "ENDORSER"},
-    )
+    role = one_of(["ENDORSER", "STEWARD"])
     account = fields.Str(
-        required=True,
-        validate=validate.Regexp(ADDRESS_PATTERN),
-        metadata={"example": "0x9a243fC4878616F1f9F52807EFb5DaA915a8d09E"},
+        required=True, validate=ADDRESS_VALIDATE, metadata={"example": EvmAddress.EXAMPLE}
     )
-    action = fields.Str(
-        required=True, validate=validate.OneOf(["grant", "revoke"]), metadata={"example": "grant"}
-    )
+    action = one_of(["grant", "revoke"])
 
 
 class AccreditationRequestSchema(OpenAPISchema):
     """Accredit, suspend, reinstate or withdraw an issuer (as TRUSTEE or ENDORSER)."""
 
-    issuer = fields.Str(
-        required=True,
-        validate=validate.Regexp(f"^{DID_PATTERN}$"),
-        metadata={"example": DID_EXAMPLE},
-    )
-    credential_type = fields.Str(required=True, metadata={"example": "SkillsCredential"})
-    action = fields.Str(
-        required=True,
-        validate=validate.OneOf(["accredit", "suspend", "reinstate", "withdraw"]),
-        metadata={"example": "accredit"},
-    )
-    valid_from = fields.Int(
-        required=False, metadata={"description": "Unix time (accredit)", "example": 0}
-    )
-    valid_until = fields.Int(
-        required=False, metadata={"description": "Unix time, 0 = open-ended", "example": 0}
-    )
-    reason = fields.Str(required=False, metadata={"example": "annual review"})
+    issuer = ler_did(description="The issuer's did:ler DID, on this agent's network")
+    credential_type = text(min_length=1, max_length=CREDENTIAL_TYPE_MAX, example="SkillsCredential")
+    action = one_of(["accredit", "suspend", "reinstate", "withdraw"])
+    valid_from = uint64(description="Unix time (accredit)")
+    valid_until = uint64(description="Unix time, 0 = open-ended (accredit)")
+    reason = text(required=False, example="annual review")
 
 
 class TrusteeVoteSchema(OpenAPISchema):
     """Propose or approve a TRUSTEE change (as a TRUSTEE)."""
 
-    action = fields.Str(
-        required=True,
-        validate=validate.OneOf(["propose", "approve"]),
-        metadata={"example": "approve"},
-    )
+    action = one_of(["approve", "propose"])
     account = fields.Str(
         required=False,
-        validate=validate.Regexp(ADDRESS_PATTERN),
-        metadata={
-            "description": "propose: the account",
-            "example": "0x9a243fC4878616F1f9F52807EFb5DaA915a8d09E",
-        },
+        validate=ADDRESS_VALIDATE,
+        metadata={"description": "propose: the account", "example": EvmAddress.EXAMPLE},
     )
     grant = fields.Bool(required=False, metadata={"description": "propose: add (true) or remove"})
-    proposal_id = fields.Int(required=False, metadata={"description": "approve: the proposal"})
+    proposal_id = fields.Int(
+        required=False,
+        strict=True,
+        validate=UINT256_VALIDATE,
+        metadata={"description": "approve: the proposal", "example": 1},
+    )
 
 
 class ProposalSchema(OpenAPISchema):
@@ -236,8 +193,10 @@ class TxResultSchema(OpenAPISchema):
 class AccreditationQuerySchema(OpenAPISchema):
     """Optional filters for an accreditation lookup."""
 
-    credential_type = fields.Str(required=False, metadata={"example": "SkillsCredential"})
-    at = fields.Int(required=False, metadata={"description": "Unix time (default: now)"})
+    credential_type = text(
+        required=False, min_length=1, max_length=CREDENTIAL_TYPE_MAX, example="SkillsCredential"
+    )
+    at = uint64(description="Unix time (default: now)")
 
 
 class AccreditationSchema(OpenAPISchema):
@@ -262,30 +221,26 @@ class AccreditationListSchema(OpenAPISchema):
 class ConnectionRoleSchema(OpenAPISchema):
     """Mark what the other side of a connection is for endorsement."""
 
-    their_role = fields.Str(
-        required=True,
-        validate=validate.OneOf(["endorser", "author"]),
-        metadata={"example": "endorser"},
-    )
+    their_role = one_of(["endorser", "author"])
 
 
 class ConnIdMatchSchema(OpenAPISchema):
     """A connection id in the path."""
 
-    conn_id = fields.Str(required=True)
+    conn_id = uuid4(description="Connection identifier")
 
 
 class EndorsementIdMatchSchema(OpenAPISchema):
     """An endorsement record id in the path."""
 
-    endorsement_id = fields.Str(required=True)
+    endorsement_id = uuid4(description="Endorsement record identifier")
 
 
 class EndorsementQuerySchema(OpenAPISchema):
     """Filters for listing endorsement records."""
 
-    state = fields.Str(required=False, metadata={"example": "pending"})
-    role = fields.Str(required=False, validate=validate.OneOf(["author", "endorser"]))
+    state = one_of(ENDORSEMENT_STATES, required=False, example="pending")
+    role = one_of(["author", "endorser"], required=False)
 
 
 class EndorsementListSchema(OpenAPISchema):
@@ -316,13 +271,13 @@ class PolicySchema(OpenAPISchema):
 class RefuseRequestSchema(OpenAPISchema):
     """Why a held request is refused."""
 
-    reason = fields.Str(required=True, metadata={"example": "not an accredited college"})
+    reason = text(min_length=1, example="not an accredited college")
 
 
 class PresExIdMatchSchema(OpenAPISchema):
     """A presentation exchange id in the path."""
 
-    pres_ex_id = fields.Str(required=True)
+    pres_ex_id = uuid4(description="Presentation exchange identifier")
 
 
 class VerdictSchema(OpenAPISchema):
@@ -382,6 +337,7 @@ async def did_create(request: web.BaseRequest) -> web.Response:
 
 
 @docs(tags=[TAG], summary="Rotate the DID's Ed25519 key (the DID stays)")
+@match_info_schema(DidMatchSchema())
 @request_schema(WaitRequestSchema())
 @response_schema(DidResultSchema(), 200)
 @tenant_authentication
@@ -389,13 +345,15 @@ async def did_create(request: web.BaseRequest) -> web.Response:
 async def did_rotate(request: web.BaseRequest) -> web.Response:
     """Rotate the DID key."""
     body = await request_json(request)
+    profile = request_profile(request)
     did = _did(request)
     return web.json_response(
-        await LerDidManager(request_profile(request)).rotate_key(did, wait=body.get("wait", True))
+        await LerDidManager(profile).rotate_key(did, wait=bool(body.get("wait", True)))
     )
 
 
 @docs(tags=[TAG], summary="Set the DID's DIDComm service endpoint")
+@match_info_schema(DidMatchSchema())
 @request_schema(EndpointRequestSchema())
 @response_schema(DidResultSchema(), 200)
 @tenant_authentication
@@ -403,15 +361,17 @@ async def did_rotate(request: web.BaseRequest) -> web.Response:
 async def did_endpoint(request: web.BaseRequest) -> web.Response:
     """Update the service endpoint."""
     body = await request_json(request)
-    if "endpoint" not in body:
-        raise web.HTTPBadRequest(reason="endpoint is required ('' removes the service)")
+    if not isinstance(body.get("endpoint"), str):
+        raise LerInputError("endpoint (a URL, or '' to remove the service) is required")
+    did = _did(request)
     result = await LerDidManager(request_profile(request)).set_endpoint(
-        _did(request), str(body["endpoint"]), wait=body.get("wait", True)
+        did, body["endpoint"], wait=bool(body.get("wait", True))
     )
     return web.json_response(result)
 
 
 @docs(tags=[TAG], summary="Deactivate the DID for good")
+@match_info_schema(DidMatchSchema())
 @request_schema(WaitRequestSchema())
 @response_schema(DidResultSchema(), 200)
 @tenant_authentication
@@ -421,7 +381,7 @@ async def did_deactivate(request: web.BaseRequest) -> web.Response:
     body = await request_json(request)
     return web.json_response(
         await LerDidManager(request_profile(request)).deactivate(
-            _did(request), wait=body.get("wait", True)
+            _did(request), wait=bool(body.get("wait", True))
         )
     )
 
@@ -440,16 +400,16 @@ async def did_deactivate(request: web.BaseRequest) -> web.Response:
 async def governance_role(request: web.BaseRequest) -> web.Response:
     """Grant or revoke a role."""
     body = await request_json(request)
+    _require(body, "role", "account", "action")
     profile = request_profile(request)
     service = profile.inject(LedgerService)
-    writer = await service.writer(profile)
     roles = service.reader.roles
     write = (
         roles.grant(body["role"], body["account"])
         if body["action"] == "grant"
         else roles.revoke(body["role"], body["account"])
     )
-    result = await writer.send(write)
+    result = await send_direct(profile, write, kind="role", object_id=body["account"])
     return web.json_response({"tx_hash": result.tx_hash, "block_number": result.block_number})
 
 
@@ -464,19 +424,20 @@ async def governance_trustee(request: web.BaseRequest) -> web.Response:
     profile = request_profile(request)
     service = profile.inject(LedgerService)
     roles = service.reader.roles
-    writer = await service.writer(profile)
     if body.get("action") == "propose":
         if "account" not in body or not isinstance(body.get("grant"), bool):
-            raise web.HTTPBadRequest(reason="propose needs account and grant (true or false)")
-        result = await writer.send(roles.propose_trustee_change(body["account"], body["grant"]))
+            raise LerInputError("propose needs account (0x...) and grant (true or false)")
+        write = roles.propose_trustee_change(body["account"], body["grant"])
+        result = await send_direct(profile, write, kind="trustee", object_id=body["account"])
         proposal_id = result.event("TrusteeChangeProposed")["proposalId"]
     elif body.get("action") == "approve":
-        if not isinstance(body.get("proposal_id"), int):
-            raise web.HTTPBadRequest(reason="approve needs proposal_id")
-        proposal_id = body["proposal_id"]
-        await writer.send(roles.approve_trustee_change(proposal_id))
+        if "proposal_id" not in body:
+            raise LerInputError("approve needs proposal_id (the number propose returned)")
+        proposal_id = _uint(body["proposal_id"], "proposal_id", 256)
+        write = roles.approve_trustee_change(proposal_id)
+        await send_direct(profile, write, kind="trustee", object_id=str(proposal_id))
     else:
-        raise web.HTTPBadRequest(reason="action must be propose or approve")
+        raise LerInputError("action must be propose or approve")
     return web.json_response(asdict(await roles.proposal(proposal_id)))
 
 
@@ -493,12 +454,16 @@ async def governance_accreditation(request: web.BaseRequest) -> web.Response:
     profile = request_profile(request)
     service = profile.inject(LedgerService)
     registry = service.reader.accreditation
-    issuer = LerDid.parse(body["issuer"])
+    issuer = local_did(profile, str(body.get("issuer", "")))
+    _require(body, "credential_type", "action")
     credential_type = body["credential_type"]
     action = body["action"]
     if action == "accredit":
         write = registry.accredit(
-            issuer, credential_type, int(body.get("valid_from", 0)), int(body.get("valid_until", 0))
+            issuer,
+            credential_type,
+            _uint(body.get("valid_from", 0), "valid_from", 64),
+            _uint(body.get("valid_until", 0), "valid_until", 64),
         )
     elif action == "suspend":
         write = registry.suspend(issuer, credential_type, body.get("reason", ""))
@@ -506,11 +471,12 @@ async def governance_accreditation(request: web.BaseRequest) -> web.Response:
         write = registry.reinstate(issuer, credential_type)
     else:
         write = registry.withdraw(issuer, credential_type, body.get("reason", ""))
-    result = await (await service.writer(profile)).send(write)
+    result = await send_direct(profile, write, kind="accreditation", object_id=str(issuer))
     return web.json_response({"tx_hash": result.tx_hash, "block_number": result.block_number})
 
 
 @docs(tags=[TAG], summary="Look up an issuer's accreditations (optionally one type, as of a time)")
+@match_info_schema(DidMatchSchema())
 @querystring_schema(AccreditationQuerySchema())
 @response_schema(AccreditationListSchema(), 200)
 @tenant_authentication
@@ -519,8 +485,10 @@ async def accreditation_lookup(request: web.BaseRequest) -> web.Response:
     """Accreditations of a DID."""
     profile = request_profile(request)
     reader = profile.inject(LedgerService).reader
-    issuer = LerDid.parse(_did(request))
-    at = int(request.query["at"]) if "at" in request.query else await reader.ledger_time()
+    issuer = local_did(profile, request.match_info["did"])
+    at = _uint64_query(request, "at")
+    if at is None:
+        at = await reader.ledger_time()
     credential_type = request.query.get("credential_type")
     if credential_type:
         terms = [await reader.accreditation.accreditation_at(issuer, credential_type, at)]
@@ -547,6 +515,7 @@ async def accreditation_lookup(request: web.BaseRequest) -> web.Response:
     tags=[TAG],
     summary="Mark a connection: the other side is our endorser, or an author we endorse",
 )
+@match_info_schema(ConnIdMatchSchema())
 @request_schema(ConnectionRoleSchema())
 @tenant_authentication
 @ler_errors
@@ -580,7 +549,7 @@ async def policy_put(request: web.BaseRequest) -> web.Response:
     body = await request_json(request)
     changes = {k: body[k] for k in ("auto_approve", "require_accreditation") if k in body}
     if not all(isinstance(v, bool) for v in changes.values()):
-        raise web.HTTPBadRequest(reason="auto_approve and require_accreditation take true or false")
+        raise LerInputError("auto_approve and require_accreditation take true or false")
     return web.json_response(asdict(await save_policy(request_profile(request), **changes)))
 
 
@@ -600,6 +569,7 @@ async def endorsement_list(request: web.BaseRequest) -> web.Response:
 
 
 @docs(tags=[TAG], summary="One endorsement request, with its state and reason")
+@match_info_schema(EndorsementIdMatchSchema())
 @response_schema(LerEndorsementRecordSchema(), 200)
 @tenant_authentication
 @ler_errors
@@ -613,6 +583,7 @@ async def endorsement_get(request: web.BaseRequest) -> web.Response:
 
 
 @docs(tags=[TAG], summary="Approve a held endorsement request: submit it to the ledger")
+@match_info_schema(EndorsementIdMatchSchema())
 @response_schema(LerEndorsementRecordSchema(), 200)
 @tenant_authentication
 @ler_errors
@@ -628,6 +599,7 @@ async def endorsement_approve(request: web.BaseRequest) -> web.Response:
 
 
 @docs(tags=[TAG], summary="Refuse a held endorsement request with a reason")
+@match_info_schema(EndorsementIdMatchSchema())
 @request_schema(RefuseRequestSchema())
 @response_schema(LerEndorsementRecordSchema(), 200)
 @tenant_authentication
@@ -635,8 +607,8 @@ async def endorsement_approve(request: web.BaseRequest) -> web.Response:
 async def endorsement_refuse(request: web.BaseRequest) -> web.Response:
     """Refuse a pending request."""
     body = await request_json(request)
-    if not body.get("reason"):
-        raise web.HTTPBadRequest(reason="a reason is required; the author will see it")
+    if not isinstance(body.get("reason"), str) or not body["reason"].strip():
+        raise LerInputError("a reason is required; the author will see it")
     profile = request_profile(request)
     async with profile.session() as session:
         record = await LerEndorsementRecord.retrieve_by_id(
@@ -653,6 +625,7 @@ async def endorsement_refuse(request: web.BaseRequest) -> web.Response:
     tags=[TAG],
     summary="Verify a received presentation under the LER policy (freshness, proof, accreditation)",
 )
+@match_info_schema(PresExIdMatchSchema())
 @response_schema(VerdictSchema(), 200)
 @tenant_authentication
 @ler_errors
@@ -666,6 +639,7 @@ async def verify_presentation(request: web.BaseRequest) -> web.Response:
 @docs(
     tags=[TAG], summary="The LER verdict of a presentation exchange: each check and why it failed"
 )
+@match_info_schema(PresExIdMatchSchema())
 @response_schema(VerdictSchema(), 200)
 @tenant_authentication
 @ler_errors
@@ -673,7 +647,10 @@ async def verification_get(request: web.BaseRequest) -> web.Response:
     """Fetch a verdict."""
     verdict = await load_verdict(request_profile(request), request.match_info["pres_ex_id"])
     if verdict is None:
-        raise web.HTTPNotFound(reason="no LER verdict for this presentation exchange (yet)")
+        raise StorageNotFoundError(
+            "no LER verdict for this presentation exchange (yet): verify it with "
+            "POST /ler/verifier/presentations/{pres_ex_id}/verify"
+        )
     return web.json_response(verdict)
 
 
@@ -681,14 +658,39 @@ async def verification_get(request: web.BaseRequest) -> web.Response:
 
 
 def _did(request: web.BaseRequest) -> str:
+    """The path's DID, checked to be a did:ler DID of this agent's network."""
     did = request.match_info["did"]
-    if not re.fullmatch(DID_PATTERN, did):
-        raise web.HTTPBadRequest(reason=f"{did!r} is not a did:ler DID")
+    local_did(request_profile(request), did)
     return did
 
 
+def _require(body: dict, *names: str) -> None:
+    """Refuse a body without ``names`` (the schema says so too; this keeps handlers total)."""
+    missing = [name for name in names if name not in body]
+    if missing:
+        raise LerInputError(f"missing {', '.join(missing)}: see the route's schema at /api/doc")
+
+
+def _uint(value: object, name: str, bits: int) -> int:
+    """``value`` as an unsigned integer of ``bits`` bits, as the contract takes it."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**bits:
+        raise LerInputError(f"{name} must be an integer from 0 to 2**{bits}-1")
+    return value
+
+
+def _uint64_query(request: web.BaseRequest, name: str) -> int | None:
+    """An unsigned 64-bit integer query parameter (a Unix time), or None if absent."""
+    if name not in request.query:
+        return None
+    value = request.query[name]
+    if not value.isascii() or not value.isdigit():
+        raise LerInputError(f"{name} must be a Unix time: an integer from 0 to 2**64-1")
+    return _uint(int(value), name, 64)
+
+
 async def register(app: web.Application) -> None:
-    """Add the plugin's routes."""
+    """Add the plugin's routes, and the JSON error contract for ``/ler/`` paths."""
+    http_errors.install(app)
     app.add_routes(
         [
             web.get("/ler/account", account, allow_head=False),

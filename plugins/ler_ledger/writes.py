@@ -9,6 +9,8 @@ from acapy_agent.core.profile import Profile
 
 from ler_chain import Write, WriteResult
 
+from .direct_writes import send_direct
+from .endorsement import settling
 from .endorsement.manager import EndorsementManager
 from .endorsement.records import LerEndorsementRecord
 from .errors import LerPluginError
@@ -37,12 +39,16 @@ async def write_to_ledger(
     job: dict[str, Any] | None = None,
     did_key: str | None = None,
 ) -> WriteOutcome:
-    """Send ``write`` directly (ENDORSER role) or through endorsement (author role)."""
+    """Send ``write`` directly (ENDORSER role) or through endorsement (author role).
+
+    Either way the write is journaled until the chain settles it, and ends in one ``ler_anchor``
+    webhook (see :mod:`.direct_writes` and :mod:`.endorsement.manager`).
+    """
     service = profile.inject(LedgerService)
     role = service.config.endorsement.role
     if role == "endorser":
-        writer = await service.writer(profile)
-        return WriteOutcome(result=await writer.send(write))
+        result = await send_direct(profile, write, kind=kind, object_id=object_id, job=job)
+        return WriteOutcome(result=result)
     if role == "none":
         raise LerPluginError(
             "this agent does not write to the ledger (ler.endorsement.role is none); "
@@ -51,4 +57,5 @@ async def write_to_ledger(
     record = await EndorsementManager(profile).request(
         write, kind=kind, object_id=object_id, job=job, did_key=did_key
     )
+    settling.watch(profile)
     return WriteOutcome(record=record)

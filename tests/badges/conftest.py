@@ -15,9 +15,9 @@ from .vectors import OB3, SigningVector, load_vector
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _shared_ob3_present() -> None:
+def _ob3_fixtures_present() -> None:
     if not OB3.is_dir():
-        pytest.fail(f"shared OB3 reference data not found at {OB3}")
+        pytest.fail(f"the vendored OB3 test data is missing at {OB3}: restore tests/fixtures/ob3")
 
 
 @pytest.fixture(params=["ob", "clr"])
@@ -77,9 +77,12 @@ class Agent:
     client: Any
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def college(ledger: Any, trustee: Any, tmp_path_factory: pytest.TempPathFactory):
-    """A college agent writing to the ledger directly (an ENDORSER), with a public did:ler DID."""
+    """A college agent writing to the ledger directly (an ENDORSER), with a public did:ler DID.
+
+    One per session, as the employer (each costs a wallet, a server and ledger writes).
+    """
     from .agentkit import admin_client, close_profile, make_endorser, make_profile, settings
 
     lists = tmp_path_factory.mktemp("college-lists")
@@ -90,9 +93,12 @@ async def college(ledger: Any, trustee: Any, tmp_path_factory: pytest.TempPathFa
     await close_profile(profile)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def employer(ledger: Any, tmp_path_factory: pytest.TempPathFactory):
-    """An employer agent (no ledger role) that trusts the 1EdTech fixtures' issuer keys."""
+    """An employer agent (no ledger role) that trusts the 1EdTech fixtures' issuer keys.
+
+    It fetches status lists from 127.0.0.1, as the launcher's local network allows.
+    """
     from .agentkit import admin_client, close_profile, make_profile, settings
     from .vectors import fixture_pinned_keys
 
@@ -102,6 +108,8 @@ async def employer(ledger: Any, tmp_path_factory: pytest.TempPathFactory):
         "pinned_keys": fixture_pinned_keys(),
         "http_timeout": 2,
     }
+    # the college serves its lists on 127.0.0.1, as on the launcher's local network
+    agent_settings["plugin_config"]["ler_badges"]["fetch"] = {"allow_hosts": ["127.0.0.1"]}
     profile = await make_profile(agent_settings)
     async with admin_client(profile) as client:
         yield Agent(profile, None, client)

@@ -107,11 +107,34 @@ def test_config_defaults_and_values(tmp_path: Path) -> None:
         ({"verifier": {"http_timeout": -1}}, "ler_badges.verifier.http_timeout"),
         ({"verifier": {"pinned_keys": {"m": "not-a-key"}}}, "ler_badges.verifier.pinned_keys"),
         ({"issuer": "PRCC"}, "ler_badges.issuer must be a mapping"),
+        ({"fetch": {"allow_private": "yes"}}, "ler_badges.fetch.allow_private"),
+        ({"fetch": {"allow_hosts": {"a": 1}}}, "ler_badges.fetch.allow_hosts"),
+        ({"fetch": {"allow_hosts": [""]}}, "ler_badges.fetch.allow_hosts"),
+        ({"fetch": {"max_bytes": 0}}, "ler_badges.fetch.max_bytes"),
+        ({"fetch": {"connect_timeout": "soon"}}, "ler_badges.fetch.connect_timeout"),
+        ({"fetch": "everything"}, "ler_badges.fetch must be a mapping"),
     ],
 )
 def test_config_errors_name_the_key(badges: dict, words: str) -> None:
     with pytest.raises(BadgesConfigError, match=words):
         config(**badges)
+
+
+def test_fetch_policy_defaults_to_public_addresses_only() -> None:
+    defaults = config().fetch
+    assert (defaults.allow_private, defaults.allow_hosts) == (False, ())
+    assert (defaults.connect_timeout, defaults.timeout, defaults.max_bytes) == (2, 5, 1048576)
+    assert config(verifier={"http_timeout": 3}).fetch.timeout == 3  # the older key still counts
+    custom = config(
+        fetch={
+            "allow_private": "true",
+            "allow_hosts": "127.0.0.1, status.internal",  # as -o gives it
+            "timeout": 9,
+            "max_bytes": 2048,
+        }
+    ).fetch
+    assert custom.allow_private and custom.allow_hosts == ("127.0.0.1", "status.internal")
+    assert (custom.timeout, custom.max_bytes) == (9, 2048)
 
 
 def test_without_a_public_url_nothing_is_issued(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ PINNED = {
     ),
 }
 
-#: The 1EdTech validator's copies in ../shared (tests may read them; the product may not).
+#: The 1EdTech validator's copies in tests/fixtures/ob3 (tests may read them; the product may not).
 VALIDATOR_COPIES = {
     "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
     "https://w3id.org/security/data-integrity/v1": "data-integrity-v1.jsonld",

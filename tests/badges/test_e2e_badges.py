@@ -17,13 +17,14 @@ from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from netkit import Network as SessionNetwork
 
 from ler_badges import validate_credential
 from ler_chain import NetworkDescriptor
 from ler_node.network import flows
 from ler_node.network.admin import AdminClient, AdminError
 from ler_node.network.agents import AgentHome
-from ler_node.network.launcher import NetworkInfo, connect, network_down, network_up
+from ler_node.network.launcher import NetworkInfo, connect
 from ler_node.network.spec import NetworkSpec
 from ler_resolver import create_app
 
@@ -38,7 +39,7 @@ SKILLS = [{"skill": "2.B.3.k", "level": "Proficient"}, {"skill": "2.C.3.e", "lev
 
 @dataclass
 class Network:
-    """The running network, its admin clients and the connections the tests use."""
+    """The session's network, its admin clients and the connections these tests use."""
 
     spec: NetworkSpec
     info: NetworkInfo
@@ -53,38 +54,26 @@ class Network:
         return str(self.info.agent("college").did)
 
 
-def badges_network() -> NetworkSpec:
-    """The local network's state, college, learner and employer, every port free."""
-    return NetworkSpec.load().only("state", "college", "learner", "employer").on_free_ports()
-
-
 @pytest.fixture(scope="module")
-async def net(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Network]:
-    """The network, up for this module; every process is stopped afterwards."""
-    data_dir = tmp_path_factory.mktemp("badges-network")
-    spec = badges_network()
-    admins: dict[str, AdminClient] = {}
+async def net(network: SessionNetwork) -> AsyncIterator[Network]:
+    """The session's network, with the college accredited and the connections made."""
+    admins = {a.id: network.admin(a.id) for a in network.spec.agents}
     try:
-        info = await network_up(spec, data_dir, progress=lambda _m: None)
-        admins = {a.id: AgentHome(data_dir, a).admin() for a in spec.agents}
-        network = Network(spec, info, data_dir, admins)
+        net = Network(network.spec, network.info, network.data_dir, admins)
         for credential_type in ("Certificate", "ClrCredential"):
             await flows.set_accreditation(
-                admins["state"], network.college_did, credential_type, "accredit"
+                admins["state"], net.college_did, credential_type, "accredit"
             )
-        network.college_to_learner, _ = await connect(admins["college"], admins["learner"], "j")
-        _, network.learner_to_employer = await connect(
-            admins["employer"], admins["learner"], "jordan"
-        )
+        net.college_to_learner, _ = await connect(admins["college"], admins["learner"], "j")
+        _, net.learner_to_employer = await connect(admins["employer"], admins["learner"], "jordan")
         created = await admins["learner"].post(
             "/wallet/did/create", {"method": "key", "options": {"key_type": "ed25519"}}
         )
-        network.learner_did = created["result"]["did"]
-        yield network
+        net.learner_did = created["result"]["did"]
+        yield net
     finally:
         for client in admins.values():
             await client.close()
-        network_down(spec, data_dir, progress=lambda _m: None)
 
 
 def certificate(net: Network, name: str = "CNC Machining I") -> dict[str, Any]:
@@ -283,7 +272,12 @@ async def test_acapy_itself_never_fetches_contexts(net: Network) -> None:
 
 async def test_invalid_credential_is_refused_and_nothing_is_sent(net: Network) -> None:
     college, learner = net.admins["college"], net.admins["learner"]
-    before = len((await learner.get("/issue-credential-2.0/records"))["results"])
+
+    async def exchanges() -> set[str]:
+        records = (await learner.get("/issue-credential-2.0/records"))["results"]
+        return {r["cred_ex_record"]["thread_id"] for r in records}
+
+    before = await exchanges()
     broken = certificate(net)
     del broken["credentialSubject"]["achievement"]["criteria"]
     with pytest.raises(AdminError) as refused:
@@ -293,8 +287,9 @@ async def test_invalid_credential_is_refused_and_nothing_is_sent(net: Network) -
         )
     assert refused.value.status == 422
     assert "every achievement needs criteria (a narrative or an id)" in str(refused.value)
-    await asyncio.sleep(1)
-    assert len((await learner.get("/issue-credential-2.0/records"))["results"]) == before
+    # a valid offer on the same connection, once stored, shows what reached the learner since
+    await issue(net, certificate(net, "Shop Safety II"))
+    assert len(await exchanges() - before) == 1
 
 
 async def test_outside_verifiers_resolve_the_college_did(net: Network) -> None:
@@ -310,3 +305,57 @@ async def test_outside_verifiers_resolve_the_college_did(net: Network) -> None:
     assert method in document["assertionMethod"]
     assert document["verificationMethod"][0]["type"] == "Multikey"
     assert body["didDocumentMetadata"]["deactivated"] is False
+
+
+async def test_a_late_approval_reaches_the_wallet_and_the_next_change_builds_on_it(
+    net: Network,
+) -> None:
+    college, state, employer = (net.admins[a] for a in ("college", "state", "employer"))
+    first = await issue(net, certificate(net, "Blueprint Reading"))
+    second = await issue(net, certificate(net, "Shop Safety"))
+
+    def status_path(stored: dict) -> str:
+        return f"/ler/badges/credentials/{quote(stored['given_id'], safe='')}/status"
+
+    async def issued_state(stored: dict) -> str:
+        found = await college.get("/ler/badges/credentials", credential_id=stored["given_id"])
+        return found["results"][0]["state"]
+
+    await state.put("/ler/endorsement/policy", {"auto_approve": False})
+    try:
+        waiting = await college.post(status_path(first), {"status": "revoked", "wait": False})
+        assert waiting["state"] == "valid" and waiting["endorsement_id"]  # nothing claimed yet
+        author = await college.get(f"/ler/endorsement/requests/{waiting['endorsement_id']}")
+        held = await state.wait_for(
+            "/ler/endorsement/requests?role=endorser",
+            lambda r: [
+                x
+                for x in r["results"]
+                if x["thread_id"] == author["thread_id"] and x["state"] == "pending"
+            ],
+            what="the held status list change",
+        )
+        [request] = [x for x in held["results"] if x["thread_id"] == author["thread_id"]]
+
+        # while it waits, the next change of that list is refused with what to do
+        with pytest.raises(AdminError, match="waiting for the state's endorser") as refused:
+            await college.post(status_path(second), {"status": "suspended"})
+        assert refused.value.status == 409
+
+        # the state approves long after the college stopped waiting: the wallet follows
+        await state.post(f"/ler/endorsement/requests/{request['endorsement_id']}/approve")
+        for _ in range(100):
+            if await issued_state(first) == "revoked":
+                break
+            await asyncio.sleep(0.2)
+        assert await issued_state(first) == "revoked"
+    finally:
+        await state.put("/ler/endorsement/policy", {"auto_approve": True})
+
+    revoked = await employer.post("/ler/badges/verify", {"credential": first["cred_value"]})
+    assert revoked["reasons"] == ["revoked"]  # served list and anchored list agree
+    suspended = await college.post(status_path(second), {"status": "suspended"})
+    assert suspended["state"] == "suspended"  # built on the version the late approval anchored
+    verdict = await employer.post("/ler/badges/verify", {"credential": second["cred_value"]})
+    assert verdict["reasons"] == ["suspended"]
+    assert await issued_state(first) == "revoked"

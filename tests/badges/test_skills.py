@@ -17,9 +17,9 @@ from ler_badges import (
     validate_credential,
 )
 
-from .vectors import SHARED, load_fixture
+from .vectors import TEST_DATA, load_fixture
 
-SKILLS = SHARED / "data" / "skills"
+SKILLS = TEST_DATA / "skills"
 
 
 def _source_competencies() -> dict[str, dict]:

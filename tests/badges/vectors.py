@@ -1,4 +1,4 @@
-"""Read the 1EdTech eddsa-rdfc-2022 test vectors and validator fixtures from ../shared.
+"""Read the 1EdTech eddsa-rdfc-2022 test vectors and validator fixtures (``tests/fixtures/ob3``).
 
 Every expected value (keys, credential, proof options, canonical N-Quads, hashes, signature,
 proof value) is extracted from the published HTML and the N-Quads files it includes; none is
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-OB3 = SHARED / "data" / "ob3"
+#: Vendored public test data; origins and licences in ``tests/fixtures/SOURCES.md``.
+TEST_DATA = Path(__file__).resolve().parents[1] / "fixtures"
+OB3 = TEST_DATA / "ob3"
 VECTORS = OB3 / "test-vectors"
 FIXTURES = OB3 / "validator-fixtures"
 

@@ -12,6 +12,10 @@ state, a college, a learner and an employer, with two differences that productio
 college runs but has not joined (it does that by following colleges.md), and there is a second
 trustee with its own key file (``other-trustee.json``), so trustee changes can carry.
 
+It is not the session's network of the other end-to-end tests (tests/conftest.py): the story
+takes the first trustee's roles away, adds trustees, and restores the network from a backup, which
+those tests would read.
+
 The ```sh production blocks run in a scratch copy of docker/ with the stand-ins of standins.py.
 """
 
@@ -32,14 +36,21 @@ import pytest
 import yaml
 from eth_account import Account
 from guidekit import PRODUCTION, RUN, Guide, Shell, base_env, matches, read_guide
+from netkit import stop_network
 
 from ler_chain import LedgerClient, NetworkDescriptor
 from ler_node.ledger.keys import PASSWORD_ENV, load_or_create_key
-from ler_node.ledger.local import LedgerHome, ledger_up
+from ler_node.ledger.local import LedgerHome
 from ler_node.network.agents import AgentHome
-from ler_node.network.launcher import AgentInfo, NetworkInfo, network_down, network_up, start_agent
+from ler_node.network.launcher import (
+    AgentInfo,
+    NetworkInfo,
+    network_up,
+    start_agent,
+    start_ledger,
+    start_tails,
+)
 from ler_node.network.spec import NetworkSpec
-from ler_node.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
@@ -233,36 +244,34 @@ def compose_volumes(binary: Path, site: Path) -> list[str]:
 
 def local_spec() -> NetworkSpec:
     """The local network (ledger_config/networks/local.yml) with one college, on free ports."""
-    raw = yaml.safe_load((REPO / "ledger_config/networks/local.yml").read_text("utf-8"))
-    raw["ledger"]["rpc_url"] = f"http://127.0.0.1:{free_port()}"
-    raw["tails"]["url"] = f"http://127.0.0.1:{free_port()}"
-    raw["agents"] = [a for a in raw["agents"] if a["id"] != "tech-institute"]
-    for agent in raw["agents"]:
-        agent["admin_port"], agent["inbound_port"] = free_port(), free_port()
-    return NetworkSpec.model_validate(raw)
+    local = NetworkSpec.load(REPO / "ledger_config/networks/local.yml")
+    return local.only(*(a.id for a in local.agents if a.id != "tech-institute")).on_free_ports()
 
 
 async def bring_up(root: Path, spec: NetworkSpec) -> None:
     """The network, a second trustee, the new trustee key of the guide, and the unjoined college."""
     data = root / ".ler"
-    up = await ledger_up(data, spec.ledger.port, progress=quiet)
+    up = await start_ledger(spec, data, quiet)
     first = LedgerHome.in_data_dir(data).trustee()
     other, _ = load_or_create_key(root / "other-trustee.json", root / "other-trustee.password")
     async with LedgerClient(up.descriptor, first) as ledger:
         await ledger.send(ledger.roles.propose_trustee_change(other.address, True))
 
+    await start_tails(spec, data, up.descriptor_file, quiet)  # first: the colleges name its URL
     colleges = [a for a in spec.agents if a.role == "issuer"]
     others = spec.model_copy(update={"agents": [a for a in spec.agents if a not in colleges]})
-    info = await network_up(others, data, progress=quiet)
+    homes = [AgentHome(data, college) for college in colleges]
+    info, *_ = await asyncio.gather(  # the colleges run, in the network file, but do not join
+        network_up(others, data, progress=quiet),
+        *(start_agent(spec, home, up.descriptor_file, quiet) for home in homes),
+    )
     # the launcher proposed the state agent as a trustee; with two trustees it waits for the other
     async with LedgerClient(up.descriptor, other) as ledger:
         for number in range(1, await ledger.roles.proposal_count() + 1):
             if not (await ledger.roles.proposal(number)).executed:
                 await ledger.send(ledger.roles.approve_trustee_change(number))
 
-    for college in colleges:  # running, in the network file, but not joined
-        home = AgentHome(data, college)
-        await start_agent(spec, home, up.descriptor_file, quiet)
+    for college, home in zip(colleges, homes, strict=True):
         info.agents.append(
             AgentInfo(
                 id=college.id,
@@ -292,7 +301,7 @@ def local_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     finally:
         for data in (root / ".ler", root / ".ler.old"):
             if data.is_dir():
-                network_down(spec, data, progress=quiet)
+                asyncio.run(stop_network(spec, data))
 
 
 async def after_the_story(root: Path, spec: NetworkSpec, env: dict[str, str]) -> None:

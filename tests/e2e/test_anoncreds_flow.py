@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from chaintime import later_second
 from netkit import Network
 
 from ler_chain import LedgerClient, NetworkDescriptor, parse_anoncreds_id
@@ -14,7 +15,7 @@ from ler_node.network.admin import AdminClient, AdminError, quoted
 
 pytestmark = pytest.mark.e2e
 
-SKILLS = "SkillsCredential"
+SKILLS = "TradeSkills"  # not the demo's SkillsCredential, whose accreditation the demo withdraws
 WELDER = {"program": "Advanced Manufacturing", "skill": "Welding", "level": "4", "date": "20261115"}
 
 
@@ -85,8 +86,7 @@ async def test_publish_issue_prove_and_revoke(
     )
     assert too_high["verified"] is False
 
-    before_revocation = await _ledger_time(network)
-    await asyncio.sleep(1.1)  # the revocation lands in a later block second
+    before_revocation = await later_second(_descriptor(network))  # the revocation lands later
     update = await flows.revoke(college, issued)
     assert update["state"] == "done", update
 
@@ -109,10 +109,9 @@ async def test_stale_status_list_is_refused(
     college, employer = admins["college"], admins["employer"]
     college_conn, _ = await network.connection(admins, "college", "mallory")
     issued = await flows.issue_credential(college, college_conn, skills_type.cred_def_id, WELDER)
-    before_revocation = await _ledger_time(network)
-    await asyncio.sleep(1.1)
+    before_revocation = await later_second(_descriptor(network))
     assert (await flows.revoke(college, issued))["state"] == "done"
-    await asyncio.sleep(1.1)
+    await later_second(_descriptor(network))  # "now" is after the revocation's block
 
     network.stale_pin.write_text(str(before_revocation))  # mallory now hides the revocation
     try:
@@ -195,21 +194,17 @@ async def test_ledger_outage_mid_flow_then_retry(
     network: Network, admins: dict[str, AdminClient]
 ) -> None:
     rival, state = admins["rival"], admins["state"]
-    await _set_policy(state, auto_approve=False)
     home = LedgerHome.in_data_dir(network.data_dir)
-    port = network.spec.ledger.port
+    ledger_running = True
+    await _set_policy(state, auto_approve=False)
     try:
         since = await flows.endorsement_ids(rival)
         await rival.post("/anoncreds/schema", _schema(network.did("rival"), "Outage"))
-        pending = await state.wait_for(
-            "/ler/endorsement/requests",
-            lambda r: [x for x in r["results"] if x["state"] == "pending"],
-            what="a held request",
-        )
-        held = next(x for x in pending["results"] if x["state"] == "pending")
+        held = await _held_request(rival, state, since)
 
-        ledger_down(network.data_dir)  # the RPC goes away mid-flow
-        answered = await state.post(f"/ler/endorsement/requests/{held['endorsement_id']}/approve")
+        await asyncio.to_thread(ledger_down, network.data_dir)  # the RPC goes away mid-flow
+        ledger_running = False
+        answered = await state.post(f"/ler/endorsement/requests/{held}/approve")
         assert answered["state"] == "failed"
         assert "cannot reach the ledger" in answered["reason"]
         failed = await flows.endorsements_after(rival, since, "schema")
@@ -217,20 +212,18 @@ async def test_ledger_outage_mid_flow_then_retry(
         assert "cannot reach the ledger" in failed["reason"]
         assert not any("Outage" in s for s in await _schema_ids(rival))
 
-        await ledger_up(network.data_dir, port, progress=lambda _m: None)
+        await ledger_up(network.data_dir, network.spec.ledger.port, progress=lambda _m: None)
+        ledger_running = True
         since = await flows.endorsement_ids(rival)
         await rival.post("/anoncreds/schema", _schema(network.did("rival"), "Outage"))
-        pending = await state.wait_for(
-            "/ler/endorsement/requests",
-            lambda r: [x for x in r["results"] if x["state"] == "pending"],
-            what="the retried request",
-        )
-        held = next(x for x in pending["results"] if x["state"] == "pending")
-        approved = await state.post(f"/ler/endorsement/requests/{held['endorsement_id']}/approve")
+        held = await _held_request(rival, state, since)
+        approved = await state.post(f"/ler/endorsement/requests/{held}/approve")
         assert approved["state"] == "endorsed"
         done = await flows.endorsements_after(rival, since, "schema")
         assert done["state"] == "done"
     finally:
+        if not ledger_running:
+            await ledger_up(network.data_dir, network.spec.ledger.port, progress=lambda _m: None)
         await _set_policy(state, auto_approve=True)
     assert [s for s in await _schema_ids(rival) if "Outage" in s] == [done["object_id"]]
     async with LedgerClient(home.descriptor()) as reader:
@@ -252,6 +245,32 @@ async def _register_schema(admin: AdminClient, issuer: str, name: str) -> dict:
     return await flows.endorsements_after(admin, since, "schema")
 
 
+async def _held_request(author: AdminClient, state: AdminClient, since: set[str]) -> str:
+    """The state's id of the request the author sent after ``since``, once the state holds it."""
+
+    def fresh(records: dict) -> list[dict]:
+        return [x for x in records["results"] if x["endorsement_id"] not in since]
+
+    sent = await author.wait_for(
+        "/ler/endorsement/requests?role=author",
+        lambda r: fresh(r) and fresh(r)[0].get("thread_id"),
+        what="the author's request",
+    )
+    [request] = fresh(sent)
+
+    def held(records: dict) -> list[dict]:
+        return [
+            x
+            for x in records["results"]
+            if x["thread_id"] == request["thread_id"] and x["state"] == "pending"
+        ]
+
+    pending = await state.wait_for(
+        "/ler/endorsement/requests?role=endorser", held, what="the held request"
+    )
+    return held(pending)[0]["endorsement_id"]
+
+
 async def _schema_ids(admin: AdminClient) -> list[str]:
     return (await admin.get("/anoncreds/schemas"))["schema_ids"]
 
@@ -260,7 +279,5 @@ async def _set_policy(state: AdminClient, **policy: bool) -> None:
     await state.put("/ler/endorsement/policy", policy)
 
 
-async def _ledger_time(network: Network) -> int:
-    descriptor = NetworkDescriptor.load(network.info.descriptor)
-    async with LedgerClient(descriptor) as reader:
-        return await reader.ledger_time()
+def _descriptor(network: Network) -> NetworkDescriptor:
+    return NetworkDescriptor.load(network.info.descriptor)

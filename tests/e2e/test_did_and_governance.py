@@ -30,7 +30,8 @@ async def test_rotate_repoint_and_deactivate_a_did(
     assert wallet_did["verkey"] == rotated["verkey"]
 
     await rival.post(f"/ler/did/{did}/endpoint", {"endpoint": "http://127.0.0.1:1/new"})
-    await asyncio.sleep(0.1)
+    descriptor = NetworkDescriptor.load(network.info.descriptor)
+    await _version_on_ledger(descriptor, did, 3)  # created, rotated, re-pointed
     document = (await employer.get(f"/resolver/resolve/{did}"))["did_document"]
     assert document["service"][0]["serviceEndpoint"] == "http://127.0.0.1:1/new"
     assert document["verificationMethod"][0]["publicKeyMultibase"] == ed25519_multikey(
@@ -38,7 +39,6 @@ async def test_rotate_repoint_and_deactivate_a_did(
     )
 
     await rival.post(f"/ler/did/{did}/deactivate", {})
-    descriptor = NetworkDescriptor.load(network.info.descriptor)
     async with LedgerClient(descriptor) as reader:
         record = await reader.dids.resolve(did)
     assert record.deactivated and record.version_id == 4
@@ -127,3 +127,13 @@ async def test_controllers_get_anchoring_webhooks(
         pytest.fail(f"no ler_anchor webhook for {done['object_id']}: {anchors}")
     states = [r["state"] for r in network.webhooks.of("rival", "ler_endorsement")]
     assert "request-sent" in states and "done" in states
+
+
+async def _version_on_ledger(descriptor: NetworkDescriptor, did: str, version: int) -> None:
+    """Wait until the ledger holds ``version`` of the DID (resolvers keep what they saw 30 s)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    async with LedgerClient(descriptor) as reader:
+        while (record := await reader.dids.resolve(did)).version_id < version:
+            assert loop.time() < deadline, f"{did} stayed at version {record.version_id}"
+            await asyncio.sleep(0.1)

@@ -1,4 +1,9 @@
-"""`ler-node network up|status|down`, `up` again with credentials kept, and the demo as a test."""
+"""`ler-node network up|status|down`, `up` again with credentials kept, and the demo, once.
+
+They run on the session's network (its data directory holds its network file, as after
+`ler-node network up --config`), so the LER story is told once per session. The commands run in a
+worker thread: the session's event loop goes on serving the colleges' webhooks meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from netkit import Network
 
 from ler_node.cli import main
-from ler_node.network.launcher import NetworkInfo
+from ler_node.network import flows
+from ler_node.network.launcher import NetworkInfo, connect, network_status, network_up
 from ler_node.network.spec import NetworkSpec
 
 pytestmark = pytest.mark.e2e
@@ -30,62 +37,77 @@ def cli(*args: str) -> str:
     return result.output
 
 
-def learner_credentials(data_dir: Path) -> list[dict]:
-    from ler_node.network.agents import AgentHome
-
-    spec = NetworkSpec.load(data_dir / "network-spec.yml")
-    home = AgentHome(data_dir, next(a for a in spec.agents if a.role == "holder"))
-
-    async def fetch() -> list[dict]:
-        async with home.admin() as admin:
-            return (await admin.get("/credentials"))["results"]
-
-    return asyncio.run(fetch())
+async def in_thread(*args: str) -> str:
+    """``cli(*args)`` in a worker thread (the command runs its own event loop)."""
+    return await asyncio.to_thread(cli, *args)
 
 
-def test_up_demo_status_down_up_keeps_credentials(tmp_path: Path) -> None:
-    config = network_file(tmp_path / "network.yml")
-    data = tmp_path / "data"
+async def learner_credentials(network: Network) -> list[dict]:
+    async with network.admin("learner") as admin:
+        return (await admin.get("/credentials"))["results"]
+
+
+async def test_up_demo_status_down_up_keeps_credentials(network: Network, tmp_path: Path) -> None:
+    data = network.data_dir
+    config = tmp_path / "network.yml"  # the network's file, as an operator would pass it
+    config.write_text(yaml.safe_dump(network.spec.model_dump(mode="json")))
+    up = await in_thread("network", "up", "--config", str(config), "--data-dir", str(data))
+    assert "network up" in up
+    info = NetworkInfo.load(data)
+    assert {a.role for a in info.agents} == {"endorser", "issuer", "holder", "verifier"}
+    for agent in info.agents:
+        assert agent.admin_url in up
+        assert (agent.did is not None) == (agent.role in ("endorser", "issuer"))
+    saved = json.loads((data / "network.json").read_text())
+    assert saved["agents"][0]["openapi_url"].endswith("/api/doc")
+    for key_file in (data / "secrets").iterdir():
+        assert oct(key_file.stat().st_mode)[-3:] == "600"
+        assert json.loads(key_file.read_text())["api_key"] not in up  # never printed
+
+    before = {c["referent"] for c in await learner_credentials(network)}
+    story = await in_thread("demo", "--data-dir", str(data))
+    assert "every step behaved as described" in story
+    for step in range(1, 7):
+        assert f"\n{step}. " in story
+    assert "issuer-not-accredited" in story and "revoked" in story
+    held = await learner_credentials(network)
+    awarded = [c for c in held if c["referent"] not in before]
+    assert sorted(c["attrs"]["skill"] for c in awarded) == ["Blueprint Reading", "Welding"]
+
+    status = json.loads(await in_thread("network", "status", "--data-dir", str(data), "--json"))
+    assert status["healthy"] and status["block"] > 10
+    assert status["pending_endorsements"] == 0
+
     try:
-        up = cli("network", "up", "--config", str(config), "--data-dir", str(data))
-        assert "network up" in up
-        info = NetworkInfo.load(data)
-        assert {a.role for a in info.agents} == {"endorser", "issuer", "holder", "verifier"}
-        for agent in info.agents:
-            assert agent.admin_url in up
-            assert (agent.did is not None) == (agent.role in ("endorser", "issuer"))
-        saved = json.loads((data / "network.json").read_text())
-        assert saved["agents"][0]["openapi_url"].endswith("/api/doc")
-        secrets_dir = data / "secrets"
-        for key_file in secrets_dir.iterdir():
-            assert oct(key_file.stat().st_mode)[-3:] == "600"
-            assert json.loads(key_file.read_text())["api_key"] not in up  # never printed
-
-        story = cli("demo", "--data-dir", str(data))
-        assert "every step behaved as described" in story
-        for step in range(1, 7):
-            assert f"\n{step}. " in story
-        assert "issuer-not-accredited" in story and "revoked" in story
-        held = learner_credentials(data)
-        assert len(held) == 2
-
-        status = json.loads(cli("network", "status", "--data-dir", str(data), "--json"))
-        assert status["healthy"] and status["block"] > 10
-        assert status["pending_endorsements"] == 0
-
-        assert "network down" in cli("network", "down", "--data-dir", str(data))
-        stopped = CliRunner().invoke(main, ["network", "status", "--data-dir", str(data), "--json"])
+        assert "network down" in await in_thread("network", "down", "--data-dir", str(data))
+        stopped = await asyncio.to_thread(
+            CliRunner().invoke, main, ["network", "status", "--data-dir", str(data), "--json"]
+        )
         assert stopped.exit_code == 1  # unhealthy: scripts can tell
         down = json.loads(stopped.output)
         assert not down["healthy"]
         assert not any(p["healthy"] for p in down["parts"])
 
-        cli("network", "up", "--data-dir", str(data))
-        assert [c["referent"] for c in learner_credentials(data)] == [c["referent"] for c in held]
-        again = cli("demo", "--data-dir", str(data))  # the story runs again on the same network
-        assert "every step behaved as described" in again
-    finally:
-        CliRunner().invoke(main, ["network", "down", "--data-dir", str(data)])
+        await in_thread("network", "up", "--data-dir", str(data))
+    finally:  # the session's network stays up for the tests after this one
+        if not (await network_status(network.spec, data))["healthy"]:
+            await network_up(network.spec, data, progress=lambda _m: None)
+    assert [c["referent"] for c in await learner_credentials(network)] == [
+        c["referent"] for c in held
+    ]
+    # the resumed network works: the employer checks the story's Blueprint Reading credential,
+    # whose college the story's last step left unaccredited
+    [blueprints] = [c for c in awarded if c["attrs"]["skill"] == "Blueprint Reading"]
+    async with network.admin("employer") as employer, network.admin("learner") as learner:
+        employer_conn, _ = await connect(employer, learner, "learner")
+        cred_def_id = blueprints["cred_def_id"]
+        request = flows.skill_proof_request(cred_def_id, min_level=3)
+        only_it = [{"cred_def_id": cred_def_id, "attr::skill::value": "Blueprint Reading"}]
+        request["requested_attributes"]["skill"]["restrictions"] = only_it
+        request["requested_predicates"]["level"]["restrictions"] = only_it
+        verdict = await flows.request_proof(employer, employer_conn, request)
+    assert verdict["verified"] is False
+    assert verdict["reasons"] == ["issuer-not-accredited"]
 
 
 def test_port_in_use_names_the_part_and_what_to_do(tmp_path: Path) -> None:

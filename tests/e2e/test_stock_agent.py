@@ -12,7 +12,7 @@ import pytest
 from netkit import Network
 
 from ler_node.network.admin import AdminClient, AdminError
-from ler_node.processes import ProcessFiles, free_port
+from ler_node.processes import ProcessFiles, free_port, says_port_taken
 
 pytestmark = pytest.mark.e2e
 
@@ -21,63 +21,75 @@ pytestmark = pytest.mark.e2e
 async def stock_agent(
     network: Network, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AdminClient]:
-    """A multitenant ACA-Py started by hand with the plugin configured through -o options."""
+    """A multitenant ACA-Py started by hand with the plugin configured through -o options.
+
+    Its secrets come from the environment (ACA-Py's ACAPY_* variables), never the command line,
+    where a value starting with "-" would read as an option. Its ports are picked free; if another
+    process takes one first, it starts again on others.
+    """
     home = tmp_path_factory.mktemp("stock-agent")
-    admin_port, inbound_port = free_port(), free_port()
     api_key = secrets.token_urlsafe(24)
+    env = {
+        "HOME": str(home),
+        "ACAPY_ADMIN_API_KEY": api_key,
+        "ACAPY_WALLET_KEY": secrets.token_urlsafe(16),
+        "ACAPY_MULTITENANT_JWT_SECRET": secrets.token_urlsafe(24),
+    }
     files = ProcessFiles("stock agent", home / "agent.pid", home / "agent.log")
-    files.start(
-        [
-            str(Path(sys.executable).with_name("aca-py")),
-            "start",
-            "--inbound-transport",
-            "http",
-            "127.0.0.1",
-            str(inbound_port),
-            "--outbound-transport",
-            "http",
-            "--endpoint",
-            f"http://127.0.0.1:{inbound_port}",
-            "--admin",
-            "127.0.0.1",
-            str(admin_port),
-            "--admin-api-key",
-            api_key,
-            "--wallet-type",
-            "askar-anoncreds",
-            "--wallet-name",
-            "stock",
-            "--wallet-key",
-            secrets.token_urlsafe(16),
-            "--auto-provision",
-            "--no-ledger",
-            "--multitenant",
-            "--multitenant-admin",
-            "--jwt-secret",
-            secrets.token_urlsafe(24),
-            "--plugin",
-            "ler_ledger",
-            "-o",
-            f"ler.descriptor={network.info.descriptor}",
-            "-o",
-            "ler.endorsement.role=author",
-        ],
-        env={"HOME": str(home)},
-        cwd=home,
-    )
-    admin = AdminClient("stock", f"http://127.0.0.1:{admin_port}", api_key)
+    admin: AdminClient | None = None
     try:
-        for _ in range(240):
-            if await admin.ready():
+        for _ in range(PORT_ATTEMPTS):
+            admin_port, inbound_port = free_port(), free_port()
+            files.start(stock_command(network, admin_port, inbound_port), env=env, cwd=home)
+            admin = AdminClient("stock", f"http://127.0.0.1:{admin_port}", api_key)
+            exited = await ready_or_exited(admin, files)
+            if exited is None:
                 break
-            assert files.exited_early() is None, files.log_file.read_text()[-2000:]
-            await asyncio.sleep(0.25)
+            await admin.close()
+            assert says_port_taken(str(exited)), str(exited)
         else:
-            pytest.fail("the stock agent never became ready")
+            pytest.fail(f"the stock agent found its ports taken {PORT_ATTEMPTS} times")
         yield admin
     finally:
-        await admin.close()
-        files.stop()
+        if admin is not None:
+            await admin.close()
+        await files.stop_async()
+
+
+PORT_ATTEMPTS = 4
+
+
+def stock_command(network: Network, admin_port: int, inbound_port: int) -> list[str]:
+    """``aca-py start`` with only command-line options, no secrets among them."""
+    return [
+        str(Path(sys.executable).with_name("aca-py")),
+        "start",
+        "--inbound-transport", "http", "127.0.0.1", str(inbound_port),
+        "--outbound-transport", "http",
+        "--endpoint", f"http://127.0.0.1:{inbound_port}",
+        "--admin", "127.0.0.1", str(admin_port),
+        "--wallet-type", "askar-anoncreds",
+        "--wallet-name", "stock",
+        "--auto-provision",
+        "--no-ledger",
+        "--multitenant",
+        "--multitenant-admin",
+        "--plugin", "ler_ledger",
+        "-o", f"ler.descriptor={network.info.descriptor}",
+        "-o", "ler.endorsement.role=author",
+    ]  # fmt: skip
+
+
+async def ready_or_exited(admin: AdminClient, files: ProcessFiles) -> Exception | None:
+    """None once the agent is ready; the error if it exited first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not await admin.ready():
+        if (exited := files.exited_early()) is not None:
+            return exited
+        assert loop.time() < deadline, f"the stock agent never became ready: {files.log_file}"
+        await asyncio.sleep(0.25)
+    return None
 
 
 async def test_admin_routes_need_the_api_key(stock_agent: AdminClient) -> None:

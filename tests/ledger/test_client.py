@@ -21,6 +21,7 @@ from ler_chain import (
     SignedWrite,
 )
 from ler_chain.errors import DidRegistryAlreadyExists
+from ler_chain.transactions import WriteUndeterminedError
 from ler_node.ledger.anvil import rpc_ready
 from ler_node.paths import anvil_binary
 from ler_node.processes import free_port
@@ -117,6 +118,8 @@ async def test_receipt_timeout_is_a_distinct_error(
             # plain transfer-like call to an address without code: estimation succeeds
             await client._require_sender().send(LocalSigner.generate().address, "0x")
         assert timed_out.value.tx_hash
+        assert isinstance(timed_out.value, WriteUndeterminedError)
+        assert timed_out.value.nonce == 0 and "settle" in str(timed_out.value)
 
 
 async def test_reverts_carry_the_contract_reason(state_client: LedgerClient) -> None:

@@ -14,7 +14,7 @@ from ler_chain.errors import (
     DidRegistryNotController,
     DidRegistryNotFound,
     DidRegistryNoVersionAt,
-    EndorsementExpired,
+    EndorsementExpiredSignature,
     EndorsementInvalidSignature,
     EndorsementSubmitterNotEndorser,
     InvalidAccountNonce,
@@ -119,7 +119,7 @@ async def test_tampered_or_expired_signature_is_refused(state_client: LedgerClie
         college.signer,
         valid_for=-5,
     )
-    with pytest.raises(EndorsementExpired):
+    with pytest.raises(EndorsementExpiredSignature):
         await state_client.submit(expired)
 
 

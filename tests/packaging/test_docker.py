@@ -256,12 +256,21 @@ def test_published_ports_match_the_network_file(rendered: dict[str, Any]) -> Non
     assert f"--network {network['network']} " in " ".join(rendered["services"]["deploy"]["command"])
 
 
-def test_tails_runs_ler_tails_on_a_volume(rendered: dict[str, Any]) -> None:
+def test_tails_runs_ler_tails_on_a_volume_and_reads_the_ledger(rendered: dict[str, Any]) -> None:
     tails = rendered["services"]["tails"]
     assert tails["entrypoint"] == ["python", "-m", "ler_tails"]
-    assert {"--host=0.0.0.0", "--port=6543", "--storage=/data"} <= set(tails["command"])
-    assert [(v["source"], v["target"]) for v in tails["volumes"]] == [("tails-data", "/data")]
+    assert {
+        "--host=0.0.0.0",
+        "--port=6543",
+        "--storage=/data",
+        "--descriptor=/network/network.json",
+    } <= set(tails["command"])
+    assert [(v["source"], v["target"]) for v in tails["volumes"]] == [
+        ("tails-data", "/data"),
+        ("network", "/network"),
+    ]
     assert "6543/health" in tails["healthcheck"]["test"][-1]
+    assert "ledger" in tails["networks"]
 
 
 # -- the agent image -------------------------------------------------------------------------------

@@ -53,3 +53,28 @@ async def endorser_profile(ledger: LedgerUp, trustee: LocalSigner) -> AsyncItera
     yield profile
     await service.close()
     await profile.close()
+
+
+@pytest.fixture
+async def author_profile(ledger: LedgerUp) -> AsyncIterator[Profile]:
+    """A college's profile (author role: it writes through the state's endorser)."""
+    profile = await make_profile(plugin_settings(str(ledger.descriptor_file), "author"))
+    yield profile
+    await profile.inject(LedgerService).close()
+    await profile.close()
+
+
+@pytest.fixture
+async def quick_endorser(ledger: LedgerUp, trustee: LocalSigner) -> AsyncIterator[Profile]:
+    """An ENDORSER profile that waits only 2 s for a receipt."""
+    config = {"descriptor": str(ledger.descriptor_file), "endorsement": {"role": "endorser"}}
+    config["endorsement"]["timeout"] = 2
+    profile = await make_profile(
+        {"wallet.type": "askar-anoncreds", "plugin_config": {"ler": config}}
+    )
+    service = profile.inject(LedgerService)
+    async with LedgerClient(ledger.descriptor, trustee) as state:
+        await state.send(state.roles.grant("ENDORSER", (await service.account(profile)).address))
+    yield profile
+    await service.close()
+    await profile.close()

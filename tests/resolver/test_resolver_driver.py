@@ -125,7 +125,7 @@ async def test_deactivated_did_is_410(state_client: LedgerClient, driver: TestCl
         ("not-a-did", {}, 400, "invalidDid"),
         ("did:ler:local:0OIl", {}, 400, "invalidDid"),
         ("did:web:college.example", {}, 501, "methodNotSupported"),
-        ("did:ler:elsewhere:WgWxqztrNooG92RXvxSTWv", {}, 404, "notFound"),
+        ("did:ler:elsewhere:WgWxqztrNooG92RXvxSTWv", {}, 400, "invalidDid"),
         ("did:ler:local:WgWxqztrNooG92RXvxSTWv", {}, 404, "notFound"),
         (
             "did:ler:local:WgWxqztrNooG92RXvxSTWv",
@@ -134,6 +134,36 @@ async def test_deactivated_did_is_410(state_client: LedgerClient, driver: TestCl
             "invalidOptions",
         ),
         ("did:ler:local:WgWxqztrNooG92RXvxSTWv", {"versionId": "0"}, 400, "invalidOptions"),
+        *(
+            ("did:ler:local:WgWxqztrNooG92RXvxSTWv", {"versionId": bad}, 400, "invalidOptions")
+            for bad in ("4294967296", "\u00b2", "\u0661", "-1", "01", "1.0", "", "9" * 400)
+        ),
+        *(
+            ("did:ler:local:WgWxqztrNooG92RXvxSTWv", {"versionTime": bad}, 400, "invalidOptions")
+            for bad in (
+                "0001-01-01T00:00:00Z",
+                "1969-12-31T23:59:59Z",
+                "2026-05-01",
+                "2026-05-01T00:00:00",
+                "2026-02-30T00:00:00Z",
+                "2026-05-01T00:00:00+24:00",
+                "\u0662\u0660\u0662\u0666-05-01T00:00:00Z",
+                "",
+            )
+        ),
+        ("did:ler:local:WgWxqztrNooG92RXvxSTWv", {"versionId": "4294967295"}, 404, "notFound"),
+        (
+            "did:ler:local:WgWxqztrNooG92RXvxSTWv",
+            {"versionTime": "9999-12-31T23:59:59.999999999Z"},
+            404,
+            "notFound",
+        ),
+        (
+            "did:ler:local:WgWxqztrNooG92RXvxSTWv",
+            {"versionTime": "1970-01-01T00:00:00Z"},
+            404,
+            "notFound",
+        ),
         (
             "did:ler:local:WgWxqztrNooG92RXvxSTWv",
             {"versionId": "1", "versionTime": "2026-01-01T00:00:00Z"},
@@ -201,3 +231,54 @@ async def test_runs_as_its_own_process(ledger, state_client: LedgerClient) -> No
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 10)
+
+
+async def test_other_network_is_refused_with_what_to_do(driver: TestClient) -> None:
+    _, body, _ = await get(driver, "did:ler:other:WgWxqztrNooG92RXvxSTWv")
+    assert body["didResolutionMetadata"]["errorMessage"] == (
+        "did:ler:other:WgWxqztrNooG92RXvxSTWv belongs to network 'other', but this driver "
+        "resolves DIDs of network 'local' only; ask a resolver of network 'other'"
+    )
+
+
+async def test_invalid_version_says_what_to_send(driver: TestClient) -> None:
+    _, body, _ = await get(driver, "did:ler:local:WgWxqztrNooG92RXvxSTWv", versionId="\u00b2")
+    assert body["didResolutionMetadata"]["errorMessage"] == (
+        "versionId '\u00b2' is not a version number: use 1, 2, ... up to 4294967295 "
+        "(the didDocumentMetadata versionId of a resolution)"
+    )
+    _, body, _ = await get(
+        driver, "did:ler:local:WgWxqztrNooG92RXvxSTWv", versionTime="0001-01-01T00:00:00Z"
+    )
+    assert body["didResolutionMetadata"]["errorMessage"] == (
+        "versionTime '0001-01-01T00:00:00Z' is before 1970-01-01T00:00:00Z; "
+        "the ledger has no DIDs then"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "error"),
+    [
+        ("GET", "/nope", 404, None),
+        ("GET", "/1.0/identifiers/", 404, "notFound"),
+        ("GET", "/1.0/identifiers/did:ler:local:x/extra", 404, "notFound"),
+        ("POST", "/1.0/identifiers/did:ler:local:WgWxqztrNooG92RXvxSTWv", 405, "invalidOptions"),
+        ("DELETE", "/health", 405, None),
+    ],
+)
+async def test_other_routes_and_methods_answer_json(
+    driver: TestClient, method: str, path: str, status: int, error: str | None
+) -> None:
+    response = await driver.request(method, path)
+    assert response.status == status
+    body = await response.json(content_type=None)
+    if error is None:
+        assert body["errorMessage"].startswith(f"{response.reason}: {method} {path}")
+    else:
+        assert body["didResolutionMetadata"]["error"] == error
+
+
+async def test_serves_its_openapi_document(driver: TestClient) -> None:
+    document = await (await driver.get("/openapi.json")).json()
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {"/1.0/identifiers/{did}", "/1.0/methods", "/health"}

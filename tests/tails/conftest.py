@@ -1,4 +1,5 @@
-"""Fixtures for the tails server: real anoncreds tails files and in-process servers."""
+"""Fixtures for the tails server: real anoncreds tails files, registries on a real anvil ledger
+and in-process servers checking uploads against that ledger."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from tails_testkit import ClientFactory, RealTails
+from tails_testkit import ClientFactory, RealTails, Register, register_on_ledger
 
+from ler_chain import LedgerClient, LocalSigner, NetworkDescriptor, RevRegDefId
 from ler_tails import create_app
 
 
@@ -59,13 +61,28 @@ def storage(tmp_path: Path) -> Path:
     return tmp_path / "tails-store"
 
 
+@pytest.fixture(scope="session")
+async def register(descriptor: NetworkDescriptor, trustee: LocalSigner) -> AsyncIterator[Register]:
+    """Put a revocation registry naming a tails hash on the ledger (once per hash)."""
+    done: dict[str, RevRegDefId] = {}
+    async with LedgerClient(descriptor, trustee) as state:
+
+        async def on_ledger(tails_hash: str) -> RevRegDefId:
+            if tails_hash not in done:
+                done[tails_hash] = await register_on_ledger(state, tails_hash)
+            return done[tails_hash]
+
+        yield on_ledger
+
+
 @pytest.fixture
-async def make_client(storage: Path) -> AsyncIterator[ClientFactory]:
+async def make_client(storage: Path, descriptor: NetworkDescriptor) -> AsyncIterator[ClientFactory]:
     """Start in-process tails servers on 127.0.0.1 (``create_app`` options as keywords)."""
     clients: list[TestClient] = []
 
     async def make(**options: Any) -> TestClient:
-        client = TestClient(TestServer(create_app(storage, **options), host="127.0.0.1"))
+        app = create_app(storage, descriptor, **options)
+        client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         clients.append(client)
         return client

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hypothesis
+import hypothesis.errors
+import requests
+import schemathesis
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
+
+from ler_chain import CredDefId, LedgerClient, LerDid, LocalSigner, RevRegDefId, SchemaId
 
 
 @dataclass(frozen=True)
@@ -33,3 +41,81 @@ def tails_form(data: Any, field: str = "tails") -> FormData:
 
 
 ClientFactory = Callable[..., Awaitable[TestClient]]
+
+
+async def register_on_ledger(
+    state: LedgerClient, tails_hash: str, max_cred_num: int = 4, tag: str = "0"
+) -> RevRegDefId:
+    """Put a revocation registry definition naming ``tails_hash`` on the ledger, as a college.
+
+    The college (no ledger role) anchors its DID, a schema and a credential definition, each
+    endorsed by ``state``, then the registry definition: ACA-Py's JSON with that tails hash.
+    """
+    author, verkey = LocalSigner.generate(), os.urandom(32)
+    did = LerDid.from_verkey(state.descriptor.network, verkey)
+
+    async def endorse(write: Any) -> Any:
+        return await state.submit(await state.sign_for_endorsement(write, author))
+
+    await endorse(state.dids.create(verkey, ""))
+    schema_id = SchemaId(did, "skills", "1.0")
+    schema = {"issuerId": str(did), "name": "skills", "version": "1.0", "attrNames": ["skill"]}
+    result = await endorse(state.anoncreds.register_schema(schema_id, json.dumps(schema).encode()))
+    cred_def_id = CredDefId(did, result.event("SchemaRegistered")["seqNo"], "default")
+    await endorse(state.anoncreds.register_credential_definition(cred_def_id, schema_id, b"{}"))
+    rev_reg_id = RevRegDefId(did, cred_def_id.schema_seq_no, cred_def_id.tag, tag)
+    definition = {
+        "issuerId": str(did),
+        "revocDefType": "CL_ACCUM",
+        "credDefId": str(cred_def_id),
+        "tag": tag,
+        "value": {"maxCredNum": max_cred_num, "tailsHash": tails_hash, "tailsLocation": "x"},
+    }
+    await endorse(
+        state.anoncreds.register_revocation_registry_definition(
+            rev_reg_id, max_cred_num, json.dumps(definition).encode()
+        )
+    )
+    return rev_reg_id
+
+
+Register = Callable[[str], Awaitable[RevRegDefId]]
+
+
+def fuzz_api(base_url: str, max_examples: int) -> list[str]:
+    """Run schemathesis over every operation of the API's ``/openapi.json``, with valid and
+    invalid input; return what went wrong (5xx, non-JSON errors, dropped connections)."""
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    problems: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in schemathesis.GenerationMode:
+
+            @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
+            @hypothesis.settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(hypothesis.HealthCheck),
+            )
+            def check(case: schemathesis.Case) -> None:
+                what = f"{case.method} {case.formatted_path} {case.query or ''}"
+                try:
+                    response = case.call(base_url=base_url, timeout=20)
+                except requests.RequestException as exc:
+                    problems.append(f"{what}: connection failed: {exc}")
+                    return
+                if response.status_code >= 500:
+                    problems.append(f"{what}: {response.status_code} {response.text[:200]}")
+                elif response.status_code >= 400 and "json" not in str(
+                    response.headers.get("content-type")  # schemathesis: lowercase, lists
+                ):
+                    problems.append(f"{what}: {response.status_code} is not JSON")
+
+            try:
+                check()
+            except hypothesis.errors.Unsatisfiable:
+                if mode is schemathesis.GenerationMode.POSITIVE:
+                    raise  # only an operation without inputs has no invalid input to try
+    return problems

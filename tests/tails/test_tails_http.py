@@ -1,4 +1,8 @@
-"""The tails server's HTTP contract, in process (aiohttp test server on 127.0.0.1)."""
+"""The tails server's HTTP contract, in process (aiohttp test server on 127.0.0.1, real anvil).
+
+Files of registries on the ledger are stored and served; uploads no registry names yet are held
+pending (``tests/tails/test_tails_admission.py``), so content checks apply to both.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,19 @@ import base58
 import pytest
 from aiohttp import ClientSession, FormData
 from aiohttp.test_utils import TestClient
-from tails_testkit import ClientFactory, RealTails, tails_form
+from tails_testkit import ClientFactory, RealTails, Register, tails_form
 
 from ler_tails.app import CHUNK_SIZE
-from ler_tails.storage import INCOMING_DIR
+from ler_tails.storage import INCOMING_DIR, PENDING_DIR
 from ler_tails.validation import tails_hash_of
 
 
 def stored_files(storage: Path) -> list[str]:
-    """Names of the files in the store (partial uploads included)."""
+    """Names of the files in the store (partial and pending uploads included)."""
     return sorted(
         [p.name for p in storage.iterdir() if p.is_file()]
         + [f"{INCOMING_DIR}/{p.name}" for p in (storage / INCOMING_DIR).iterdir()]
+        + [f"{PENDING_DIR}/{p.name}" for p in (storage / PENDING_DIR).iterdir()]
     )
 
 
@@ -35,7 +40,10 @@ async def put(client: TestClient, tails_hash: str, data: object, **kwargs: objec
 # --- happy path ------------------------------------------------------------------------------
 
 
-async def test_upload_then_download(client: TestClient, storage: Path, real_tails: RealTails):
+async def test_upload_then_download(
+    client: TestClient, storage: Path, real_tails: RealTails, register: Register
+):
+    await register(real_tails.tails_hash)
     data = real_tails.data
     status, body = await put(client, real_tails.tails_hash, io.BytesIO(data))
 
@@ -46,6 +54,7 @@ async def test_upload_then_download(client: TestClient, storage: Path, real_tail
     assert body["size"] == len(data)
     assert body["points"] == 2 * real_tails.max_cred_num + 1
     assert body["created"] is True
+    assert body["pending"] is False
     assert stored_files(storage) == [real_tails.tails_hash]
     assert (storage / real_tails.tails_hash).read_bytes() == data
 
@@ -73,9 +82,13 @@ async def test_upload_then_download(client: TestClient, storage: Path, real_tail
 
 
 async def test_large_file_streams_in_chunks(
-    client: TestClient, storage: Path, real_tails_factory: Callable[[int], RealTails]
+    client: TestClient,
+    storage: Path,
+    real_tails_factory: Callable[[int], RealTails],
+    register: Register,
 ):
     big = real_tails_factory(1000)
+    await register(big.tails_hash)
     data = big.data
     assert len(data) > 3 * CHUNK_SIZE
     status, body = await put(client, big.tails_hash, io.BytesIO(data))
@@ -88,8 +101,9 @@ async def test_large_file_streams_in_chunks(
 
 
 async def test_reupload_of_same_content_is_idempotent(
-    client: TestClient, storage: Path, real_tails: RealTails
+    client: TestClient, storage: Path, real_tails: RealTails, register: Register
 ):
+    await register(real_tails.tails_hash)
     first = await put(client, real_tails.tails_hash, real_tails.data)
     second = await put(client, real_tails.tails_hash, real_tails.data)
     assert first[0] == second[0] == 200
@@ -100,8 +114,9 @@ async def test_reupload_of_same_content_is_idempotent(
 
 
 async def test_concurrent_uploads_of_one_file(
-    client: TestClient, storage: Path, real_tails: RealTails
+    client: TestClient, storage: Path, real_tails: RealTails, register: Register
 ):
+    await register(real_tails.tails_hash)
     results = await asyncio.gather(
         *(put(client, real_tails.tails_hash, real_tails.data) for _ in range(5))
     )
@@ -419,3 +434,18 @@ async def test_storage_failure_is_a_json_error(
     (storage / INCOMING_DIR).unlink()  # a removed incoming directory is made again
     status, body = await put(client, real_tails.tails_hash, real_tails.data)
     assert status == 200
+
+
+async def test_malformed_part_headers_are_a_400(
+    client: TestClient, storage: Path, real_tails: RealTails
+):
+    """Found by the fuzz test: a part header line without a colon used to be a 500."""
+    boundary = "b0undary"
+    async with client.put(
+        f"/hash/{real_tails.tails_hash}",
+        data=f"--{boundary}\r\nno colon here\r\n\r\nx\r\n--{boundary}--\r\n".encode(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    ) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["error"].startswith("malformed multipart body: ")
+    assert stored_files(storage) == []

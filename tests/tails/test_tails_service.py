@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import base58
 import pytest
 import requests
@@ -28,8 +29,11 @@ from acapy_agent.config.injection_context import InjectionContext
 from acapy_agent.tails.anoncreds_tails_server import AnonCredsTailsServer
 from acapy_agent.utils.http import put_file
 from acapy_agent.utils.testing import create_test_profile
-from tails_testkit import RealTails
+from tails_testkit import RealTails, Register, fuzz_api
 
+from ler_node.ledger.local import LedgerUp
+from ler_tails.app import DEFAULT_MAX_SIZE
+from ler_tails.storage import PENDING_DIR
 from ler_tails.validation import tails_hash_of
 
 AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
@@ -41,10 +45,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def tails_command(port: int, storage: Path, *extra: str) -> list[str]:
+def tails_command(port: int, storage: Path, descriptor: Path, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "ler_tails",
-        "--host", "127.0.0.1", "--port", str(port), "--storage", str(storage), *extra,
+        sys.executable, "-m", "ler_tails", "--host", "127.0.0.1", "--port", str(port),
+        "--storage", str(storage), "--descriptor", str(descriptor), *extra,
     ]  # fmt: skip
 
 
@@ -88,13 +92,13 @@ class Service:
             raise
 
 
-def start_service(tmp_path: Path, *extra: str) -> Service:
+def start_service(tmp_path: Path, descriptor: Path, *extra: str) -> Service:
     port = free_port()
     storage = tmp_path / "tails-store"
     log = tmp_path / "ler_tails.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            tails_command(port, storage, *extra),
+            tails_command(port, storage, descriptor, *extra),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -121,9 +125,15 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+@pytest.fixture(scope="session")
+def descriptor_file(ledger: LedgerUp) -> Path:
+    """The network descriptor of the test ledger, as the launcher passes it."""
+    return ledger.descriptor_file
+
+
 @pytest.fixture
-def tails_service(tmp_path: Path) -> Iterator[Service]:
-    service = start_service(tmp_path)
+def tails_service(tmp_path: Path, descriptor_file: Path) -> Iterator[Service]:
+    service = start_service(tmp_path, descriptor_file)
     try:
         yield service
     finally:
@@ -163,14 +173,20 @@ async def test_acapy_uploads_and_retrieves_tails(
     tails_service: Service,
     acapy_revocation: AnonCredsRevocation,
     real_tails_factory: Callable[[int], RealTails],
+    register: Register,
 ) -> None:
     tails = real_tails_factory(100)
     rev_reg_def = acapy_rev_reg_def(acapy_revocation, tails)
     assert rev_reg_def.value.tails_location == f"{tails_service.url}/hash/{tails.tails_hash}"
 
-    # ACA-Py's upload: raises unless the upload succeeded and landed at the public location
+    # ACA-Py's upload comes before it writes the registry: the file waits, unserved
     await acapy_revocation.upload_tails_file(rev_reg_def)
-    assert (tails_service.storage / tails.tails_hash).read_bytes() == tails.data
+    assert (tails_service.storage / PENDING_DIR / tails.tails_hash).read_bytes() == tails.data
+    waiting = await asyncio.to_thread(requests.get, rev_reg_def.value.tails_location, timeout=10)
+    assert waiting.status_code == 404
+
+    # ... then ACA-Py's registrar puts the registry on the ledger, and the file is served
+    await register(tails.tails_hash)
 
     # a holder without the file fetches it: ACA-Py's retrieve_tails checks the hash
     local = Path(acapy_revocation.get_local_tails_path(rev_reg_def))
@@ -240,8 +256,12 @@ async def test_acapy_sees_refusals_as_failures(
     assert f"content hash {real_tails.tails_hash} does not match tails hash {wrong_hash}" in log
 
 
-def test_service_refuses_over_its_limit(tmp_path: Path, real_tails: RealTails) -> None:
-    service = start_service(tmp_path, "--max-size", str(len(real_tails.data) - 128))
+def test_service_refuses_over_its_limit(
+    tmp_path: Path, descriptor_file: Path, real_tails: RealTails
+) -> None:
+    service = start_service(
+        tmp_path, descriptor_file, "--max-size", str(len(real_tails.data) - 128)
+    )
     try:
         with open(real_tails.path, "rb") as file:
             response = requests.put(
@@ -257,8 +277,8 @@ def test_service_refuses_over_its_limit(tmp_path: Path, real_tails: RealTails) -
     assert not (service.storage / real_tails.tails_hash).exists()
 
 
-def test_service_binds_only_where_told(tmp_path: Path) -> None:
-    service = start_service(tmp_path)
+def test_service_binds_only_where_told(tmp_path: Path, descriptor_file: Path) -> None:
+    service = start_service(tmp_path, descriptor_file)
     try:
         port = int(service.url.rsplit(":", 1)[1])
         assert requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
@@ -268,13 +288,13 @@ def test_service_binds_only_where_told(tmp_path: Path) -> None:
         assert service.stop() == 0
 
 
-def test_port_in_use_fails_cleanly(tmp_path: Path) -> None:
+def test_port_in_use_fails_cleanly(tmp_path: Path, descriptor_file: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
         result = subprocess.run(
-            tails_command(port, tmp_path / "store"),
+            tails_command(port, tmp_path / "store", descriptor_file),
             capture_output=True,
             text=True,
             env=service_env(),
@@ -285,11 +305,11 @@ def test_port_in_use_fails_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_unusable_storage_fails_cleanly(tmp_path: Path) -> None:
+def test_unusable_storage_fails_cleanly(tmp_path: Path, descriptor_file: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
     result = subprocess.run(
-        tails_command(free_port(), not_a_dir),
+        tails_command(free_port(), not_a_dir, descriptor_file),
         capture_output=True,
         text=True,
         env=service_env(),
@@ -298,3 +318,73 @@ def test_unusable_storage_fails_cleanly(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"cannot use storage {not_a_dir}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_missing_descriptor_fails_cleanly(tmp_path: Path) -> None:
+    result = subprocess.run(
+        tails_command(free_port(), tmp_path / "store", tmp_path / "nowhere.json"),
+        capture_output=True,
+        text=True,
+        env=service_env(),
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert f"no network descriptor at {tmp_path / 'nowhere.json'}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def default_service(tmp_path: Path, descriptor_file: Path) -> Iterator[Service]:
+    """The real process with its default limits."""
+    service = start_service(tmp_path, descriptor_file)
+    try:
+        yield service
+    finally:
+        assert service.stop() == 0
+
+
+SEVENTY_MIB = b"\x00\x02" + bytes(70 * 1024 * 1024 - 2)
+
+
+def test_70_mib_upload_with_content_length_gets_a_json_413(default_service: Service) -> None:
+    """requests sends the whole body before it reads the answer: the server must not hang up."""
+    response = requests.put(
+        f"{default_service.url}/hash/{tails_hash_of(SEVENTY_MIB)}",
+        files={"tails": ("tails", SEVENTY_MIB, "application/octet-stream")},
+        timeout=60,
+    )
+    assert response.status_code == 413
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["error"].endswith(f"exceeds the limit of {DEFAULT_MAX_SIZE} bytes")
+    assert os.listdir(default_service.storage / PENDING_DIR) == []
+
+
+async def test_70_mib_chunked_upload_gets_a_json_413(default_service: Service) -> None:
+    """Without a Content-Length the limit is hit while streaming; the answer still arrives."""
+
+    answered = asyncio.Event()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(SEVENTY_MIB), 1024 * 1024):
+            if answered.is_set():  # stop sending, so the server need not linger on the rest
+                return
+            yield SEVENTY_MIB[start : start + 1024 * 1024]
+
+    form = aiohttp.FormData()
+    form.add_field("tails", chunks(), filename="tails", content_type="application/octet-stream")
+    url = f"{default_service.url}/hash/{tails_hash_of(SEVENTY_MIB)}"
+    async with aiohttp.ClientSession() as session, session.put(url, data=form) as response:
+        answered.set()
+        assert response.status == 413
+        body = await response.json()
+    assert body == {
+        "error": f"upload is larger than this server's limit of {DEFAULT_MAX_SIZE} bytes"
+    }
+    assert os.listdir(default_service.storage / PENDING_DIR) == []
+
+
+def test_fuzzed_requests_never_get_a_server_error(tails_service: Service) -> None:
+    """schemathesis against the real process: every answer is 2xx/4xx, errors are JSON."""
+    assert fuzz_api(tails_service.url, max_examples=25) == []
+    assert tails_service.stop() == 0
+    assert "Traceback" not in tails_service.log.read_text()

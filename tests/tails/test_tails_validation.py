@@ -11,7 +11,7 @@ import base58
 import pytest
 from tails_testkit import RealTails
 
-from ler_tails.storage import INCOMING_DIR, TailsStore
+from ler_tails.storage import INCOMING_DIR, PENDING_DIR, TailsStore
 from ler_tails.validation import (
     HashMismatch,
     InvalidTailsHash,
@@ -138,7 +138,7 @@ def test_store_refusals_leave_nothing(tmp_path: Path, real_tails: RealTails) -> 
         bad_version.write(b"\x03" + bytes(128))  # ... and fails on the first chunk that has them
     bad_version.abort()
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == [INCOMING_DIR]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [INCOMING_DIR, PENDING_DIR]
     assert list((tmp_path / INCOMING_DIR).iterdir()) == []
 
 

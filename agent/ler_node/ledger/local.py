@@ -10,7 +10,16 @@ from typing import Any
 from ler_chain import LedgerClient, LedgerError, LocalSigner, NetworkDescriptor, deploy_network
 
 from ..errors import LerNodeError
-from .anvil import DEFAULT_PORT, AnvilLayout, rpc_ready, start_anvil
+from ..processes import require_free_port
+from .anvil import (
+    DEFAULT_PORT,
+    AnvilLayout,
+    network_isolation,
+    rpc_ready,
+    save_state,
+    start_anvil,
+    start_gateway,
+)
 from .keys import load_key, load_or_create_key
 
 LOCAL_NETWORK = "local"
@@ -71,7 +80,10 @@ class LedgerUp:
 async def ledger_up(
     data_dir: Path, port: int = DEFAULT_PORT, progress: Progress = print
 ) -> LedgerUp:
-    """Start anvil on ``port`` (unless it runs), deploy once, and write the descriptor."""
+    """Start anvil and its gateway on ``port`` (unless they run), deploy once, write the descriptor.
+
+    ``port`` 0 lets the gateway pick a free port; the descriptor's RPC URL is the gateway's.
+    """
     home = LedgerHome.in_data_dir(data_dir)
     home.root.mkdir(parents=True, exist_ok=True)
     trustee, created = load_or_create_key(home.key_file, home.password_file)
@@ -80,12 +92,32 @@ async def ledger_up(
 
     started = False
     saved = _saved_descriptor(home)
-    if home.anvil.process.pid() is not None and saved and await rpc_ready(saved.rpc_url):
+    layout = home.anvil
+    anvil_runs = layout.process.pid() is not None
+    if anvil_runs and layout.gateway.pid() and saved and await rpc_ready(saved.rpc_url):
         rpc_url = saved.rpc_url
         progress(f"the ledger is already running at {rpc_url}")
     else:
-        progress(f"starting anvil on 127.0.0.1:{port} (state in {home.anvil.state_file})")
-        rpc_url = await start_anvil(home.anvil, port)
+        layout.gateway.stop()  # a gateway outliving its anvil would vouch for a lost height
+        if port:
+            hint = "stop what uses it, or pick another port with --port"
+            require_free_port(port, "the ledger's RPC gateway", hint)
+        if not anvil_runs:
+            progress(f"starting anvil (state in {layout.state_file})")
+            if not network_isolation():
+                progress(
+                    "warning: this host forbids network namespaces (unshare), so anvil's own "
+                    "HTTP port (every dev method) is reachable from 127.0.0.1; use it for "
+                    "development only"
+                )
+            await start_anvil(layout)
+        progress(f"starting the ledger gateway on 127.0.0.1:{port}")
+        try:
+            rpc_url = await start_gateway(layout, port)
+        except LerNodeError:
+            if not anvil_runs:
+                ledger_down(data_dir)
+            raise
         started = True
 
     if saved is not None and await _deployed(saved.with_rpc_url(rpc_url)):
@@ -101,8 +133,14 @@ async def ledger_up(
 
 
 def ledger_down(data_dir: Path) -> bool:
-    """Stop anvil (it saves its state on the way out); False if it was not running."""
-    return LedgerHome.in_data_dir(data_dir).anvil.process.stop()
+    """Stop the gateway, save the state, stop anvil; False if nothing was running."""
+    layout = LedgerHome.in_data_dir(data_dir).anvil
+    gateway = layout.gateway.stop()
+    if layout.process.pid() is not None:
+        save_state(layout)
+    stopped = layout.process.stop()
+    layout.ipc_path.unlink(missing_ok=True)  # a stale socket would trouble backups (tar)
+    return stopped or gateway
 
 
 async def ledger_status(data_dir: Path) -> dict[str, Any]:
@@ -113,6 +151,8 @@ async def ledger_status(data_dir: Path) -> dict[str, Any]:
         "data_dir": str(home.root),
         "pid": pid,
         "running": pid is not None,
+        "gateway_pid": home.anvil.gateway.pid(),
+        "closed": bool(network_isolation()),
         "descriptor": str(home.descriptor_file) if home.descriptor_file.exists() else None,
         "log": str(home.anvil.process.log_file),
     }

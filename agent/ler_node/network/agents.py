@@ -97,8 +97,11 @@ class AgentHome:
                 **(extra or {}),
             }
         }
+        # every agent of a launched network listens on 127.0.0.1, so verifiers fetch status lists
+        # from loopback, which ler_badges refuses unless allowed
+        config["ler_badges"] = {"fetch": {"allow_hosts": ["127.0.0.1"]}}
         if self.spec.role == "issuer":  # ler_badges serves its signed status lists on a kept port
-            config["ler_badges"] = {"status_lists": {"port": "auto"}}
+            config["ler_badges"]["status_lists"] = {"port": "auto"}
         self.root.mkdir(parents=True, exist_ok=True)
         self.plugin_config.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
         return self.plugin_config

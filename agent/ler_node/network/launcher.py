@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,9 @@ import aiohttp
 
 from ler_chain import LedgerClient, LedgerError, NetworkDescriptor
 
-from ..errors import LerNodeError, ProcessStartError
-from ..ledger.local import LedgerHome, ledger_down, ledger_up
-from ..processes import ProcessFiles, log_tail, require_free_port
+from ..errors import LerNodeError, PortInUseError, ProcessStartError
+from ..ledger.local import LedgerHome, LedgerUp, ledger_down, ledger_up
+from ..processes import ProcessFiles, log_tail, require_free_port, says_port_taken
 from .admin import AdminClient, AdminError
 from .agents import AgentHome
 from .spec import NetworkSpec
@@ -28,6 +28,7 @@ from .spec import NetworkSpec
 Progress = Callable[[str], None]
 STATE_FILE = "network.json"
 AGENT_START_TIMEOUT = 120.0
+PORT_ATTEMPTS = 4  # starts of one part, on movable ports (NetworkSpec.ports_movable)
 
 
 @dataclass
@@ -100,9 +101,60 @@ async def _http_ok(url: str) -> bool:
         return False
 
 
-async def start_tails(spec: NetworkSpec, data_dir: Path, progress: Progress) -> None:
-    """Start the tails server unless it runs; wait for /health."""
+async def _on_a_free_port[T](
+    spec: NetworkSpec,
+    start: Callable[[], Awaitable[T]],
+    stop: Callable[[], Awaitable[Any]],
+    move: Callable[[], None],
+    progress: Progress,
+) -> T:
+    """``start()`` a part; on movable ports, if it found its port taken, ``move()`` it and retry.
+
+    A port picked free can be taken by any process on the machine before the part binds it, and
+    an ACA-Py agent cannot bind port 0 and report the port it got. So the part starts on the port
+    picked and, only if it then finds that port taken, is stopped, moved and started again.
+    """
+    for _ in range(PORT_ATTEMPTS - 1):
+        try:
+            return await start()
+        except (PortInUseError, ProcessStartError) as exc:
+            taken = isinstance(exc, PortInUseError) or says_port_taken(str(exc))
+            if not (taken and spec.ports_movable):
+                raise
+            await stop()
+            move()
+            progress(f"{str(exc).splitlines()[0].rstrip(':')}; moving it to a free port")
+    return await start()
+
+
+async def start_ledger(spec: NetworkSpec, data_dir: Path, progress: Progress) -> LedgerUp:
+    """Start the embedded ledger unless it runs, and deploy the contracts once."""
+    return await _on_a_free_port(
+        spec,
+        lambda: ledger_up(data_dir, spec.ledger.port, progress=progress),
+        lambda: asyncio.to_thread(ledger_down, data_dir),
+        spec.ledger.move_to_free_port,
+        progress,
+    )
+
+
+async def start_tails(
+    spec: NetworkSpec, data_dir: Path, descriptor: Path, progress: Progress
+) -> None:
+    """Start the tails server for the ledger ``descriptor`` names unless it runs; wait for it."""
     files = tails_process(data_dir)
+    await _on_a_free_port(
+        spec,
+        lambda: _start_tails(spec, files, data_dir, descriptor, progress),
+        files.stop_async,
+        spec.tails.move_to_free_port,
+        progress,
+    )
+
+
+async def _start_tails(
+    spec: NetworkSpec, files: ProcessFiles, data_dir: Path, descriptor: Path, progress: Progress
+) -> None:
     if files.pid() is not None and await _http_ok(spec.tails.url + "/health"):
         progress(f"tails server already running at {spec.tails.url}")
         return
@@ -119,6 +171,8 @@ async def start_tails(spec: NetworkSpec, data_dir: Path, progress: Progress) -> 
             str(spec.tails.port),
             "--storage",
             str(data_dir / "tails" / "files"),
+            "--descriptor",
+            str(descriptor),
         ]
     )
     await _wait(lambda: _http_ok(spec.tails.url + "/health"), files, 30.0, "the tails server")
@@ -144,6 +198,18 @@ async def start_agent(
     spec: NetworkSpec, home: AgentHome, descriptor: Path, progress: Progress
 ) -> None:
     """Start one agent unless it runs; wait until it is ready."""
+    await _on_a_free_port(
+        spec,
+        lambda: _start_agent(spec, home, descriptor, progress),
+        home.process.stop_async,
+        home.spec.move_to_free_ports,
+        progress,
+    )
+
+
+async def _start_agent(
+    spec: NetworkSpec, home: AgentHome, descriptor: Path, progress: Progress
+) -> None:
     home.write_plugin_config(descriptor)
     files = home.process
     async with home.admin(timeout=5) as admin:
@@ -271,7 +337,7 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     if spec.ledger.kind == "anvil":
-        up = await ledger_up(data_dir, spec.ledger.port, progress=progress)
+        up = await start_ledger(spec, data_dir, progress)
         descriptor, descriptor_file = up.descriptor, up.descriptor_file
     else:
         if not spec.ledger.descriptor:
@@ -284,7 +350,7 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
             descriptor = NetworkDescriptor.load(descriptor_file)
         except LedgerError as exc:
             raise LerNodeError(str(exc)) from exc
-    await start_tails(spec, data_dir, progress)
+    await start_tails(spec, data_dir, descriptor_file, progress)
 
     homes = [AgentHome(data_dir, agent) for agent in spec.agents]
     await asyncio.gather(*(start_agent(spec, home, descriptor_file, progress) for home in homes))

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from ..errors import LerNodeError
 from ..paths import LEDGER_CONFIG
@@ -31,6 +38,10 @@ class LedgerSpec(BaseModel):
         """Port of the embedded ledger."""
         return int(self.rpc_url.rsplit(":", 1)[1].split("/")[0])
 
+    def move_to_free_port(self) -> None:
+        """Listen on another port, free now."""
+        self.rpc_url = f"http://127.0.0.1:{free_port()}"
+
 
 class TailsSpec(BaseModel):
     """The state's tails server."""
@@ -41,6 +52,10 @@ class TailsSpec(BaseModel):
     def port(self) -> int:
         """Its port on 127.0.0.1."""
         return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+    def move_to_free_port(self) -> None:
+        """Listen on another port, free now."""
+        self.url = f"http://127.0.0.1:{free_port()}"
 
 
 class AgentSpec(BaseModel):
@@ -61,6 +76,10 @@ class AgentSpec(BaseModel):
         """How the agent writes to the ledger (plugin config ler.endorsement.role)."""
         return {"endorser": "endorser", "issuer": "author"}.get(self.role, "none")
 
+    def move_to_free_ports(self) -> None:
+        """Listen on other ports, free now."""
+        self.admin_port, self.inbound_port = free_port(), free_port()
+
 
 class NetworkSpec(BaseModel):
     """A whole network."""
@@ -71,6 +90,7 @@ class NetworkSpec(BaseModel):
     ledger: LedgerSpec = LedgerSpec()
     tails: TailsSpec = TailsSpec()
     agents: list[AgentSpec]
+    _ports_movable: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _check(self) -> NetworkSpec:
@@ -98,9 +118,11 @@ class NetworkSpec(BaseModel):
     def on_free_ports(self) -> NetworkSpec:
         """The same network with every port replaced by one that is free now.
 
-        For running a network beside another one on the same machine (tests, benchmarks).
+        For running a network beside another one on the same machine (tests, benchmarks). A
+        port is free only when it is picked, so the launcher may move a part whose port another
+        process took in the meantime (:attr:`ports_movable`).
         """
-        return self.model_copy(
+        moved = self.model_copy(
             update={
                 "ledger": self.ledger.model_copy(
                     update={"rpc_url": f"http://127.0.0.1:{free_port()}"}
@@ -112,6 +134,17 @@ class NetworkSpec(BaseModel):
                 ],
             }
         )
+        moved._ports_movable = True
+        return moved
+
+    @property
+    def ports_movable(self) -> bool:
+        """Whether its ports were picked by :meth:`on_free_ports`, so none was promised to anyone.
+
+        Then a part that finds its port taken when it starts is moved to a free one and started
+        again (the launcher tries a few times), and this spec is updated in place.
+        """
+        return self._ports_movable
 
     def only(self, *agent_ids: str) -> NetworkSpec:
         """The same network with just these agents."""

@@ -44,6 +44,8 @@ interface IAnonCredsRegistry is IEndorsedWrites {
     error AnonCredsNotFound(bytes32 key);
     error AnonCredsInvalidName(string value);
     error AnonCredsPayloadTooLarge(uint256 length, uint256 maxLength);
+    /// @dev An object needs its JSON; an empty payload anchors nothing.
+    error AnonCredsEmptyPayload();
     error AnonCredsIssuerMismatch(bytes16 issuer, bytes16 owner);
     error AnonCredsInvalidRegistrySize(uint32 maxCredNum);
     error AnonCredsStatusListExists(bytes32 revRegKey);
@@ -74,7 +76,7 @@ interface IAnonCredsRegistry is IEndorsedWrites {
      * @dev Registers a schema `<did>/anoncreds/v0/SCHEMA/<name>/<version>`.
      *
      * Requirements: the author controls the active DID `issuer`; `name` and `version` are
-     * non-empty and contain no `/`; the schema does not exist yet.
+     * non-empty and contain no `/`; `payload` is 1 to 65,536 bytes; the schema does not exist yet.
      */
     function registerSchema(
         bytes16 issuer,

@@ -9,6 +9,12 @@ pragma solidity ^0.8.24;
  * Nonces are keyed (ERC-4337 style: the top 192 bits pick an independent sequence), so writes to
  * different objects can be endorsed in any order while each object's writes stay ordered and no
  * signature can be replayed.
+ *
+ * Checks run in this order, so a refusal names the first thing wrong: the write's own arguments
+ * and the target object's state (already exists, stale, deactivated), then the submitter's
+ * role, the deadline, the nonce and the signature, and last whether the author may write to
+ * that object. Concurrent endorsements of the same write therefore fail as "already exists",
+ * not as a nonce clash.
  */
 interface IEndorsedWrites {
     struct Endorsement {
@@ -22,8 +28,10 @@ interface IEndorsedWrites {
     error EndorsementSubmitterNotEndorser(address submitter);
     /// @dev A direct write (no signature) must name the submitter as its author.
     error EndorsementAuthorNotSubmitter(address author, address submitter);
-    /// @dev The author's signature is past its deadline.
-    error EndorsementExpired(uint256 deadline);
+    /// @dev The author's signature is past its deadline (as ERC2612ExpiredSignature).
+    error EndorsementExpiredSignature(uint256 deadline);
+    /// @dev An endorsed write must name its author; the zero address signs nothing.
+    error EndorsementInvalidAuthor(address author);
     /// @dev The signature was not made by `author` over this write.
     error EndorsementInvalidSignature(address author);
 

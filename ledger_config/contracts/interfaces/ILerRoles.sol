@@ -23,6 +23,8 @@ interface ILerRoles is IAccessControlEnumerable {
     error RolesNoChange(address account, bool grant);
     /// @dev The network must keep at least one trustee.
     error RolesLastTrustee(address account);
+    /// @dev No one controls this account (the zero address), so it cannot hold or lose a role.
+    error RolesInvalidAccount(address account);
 
     /**
      * @dev Emitted when a trustee proposes to grant (`grant`) or revoke TRUSTEE for `account`.
@@ -41,7 +43,8 @@ interface ILerRoles is IAccessControlEnumerable {
     /**
      * @dev Proposes a TRUSTEE change; the proposer's approval is counted at once.
      *
-     * Requirements: the caller is a TRUSTEE; the change would change something.
+     * Requirements: the caller is a TRUSTEE; `account` is not the zero address; the change would
+     * change something.
      */
     function proposeTrusteeChange(address account, bool grant) external returns (uint256 proposalId);
 

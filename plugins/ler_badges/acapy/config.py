@@ -14,11 +14,18 @@ Every key is optional. Example (``--plugin-config plugins.yml``)::
       verifier:
         auto_verify: true                 # verify received presentations on arrival
         require_accreditation: true       # an unaccredited issuer fails verification
-        http_timeout: 5                   # seconds to fetch a status list
+        http_timeout: 5                   # seconds to fetch a status list (default fetch.timeout)
         pinned_keys:                      # keys of issuers outside the network, by method id
           https://issuer.example/keys#key-1: z6Mk...
+      fetch:                   # what the verifier may fetch (status lists; see fetch_policy.py)
+        allow_private: false   # loopback, private, link-local addresses: only on a dev network
+        allow_hosts: [127.0.0.1, status.college.internal, 10.20.0.0/16]  # allowed even if private
+        connect_timeout: 2     # seconds
+        timeout: 5             # seconds in all
+        max_bytes: 1048576     # a larger answer is cut off
 
-Single values can be set with ``-o ler_badges.status_lists.port=8032``.
+Single values can be set with ``-o ler_badges.status_lists.port=8032`` (``allow_hosts`` also as
+a comma-separated string).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import Any
 from acapy_agent.config.base import BaseSettings
 
 from ..errors import MultikeyError
+from ..fetch_policy import FetchPolicy
 from ..multikey import decode_multikey
 from .errors import BadgesConfigError
 
@@ -71,6 +79,7 @@ class BadgesConfig:
     issuer_url: str | None
     status_lists: StatusListConfig
     verifier: VerifierConfig
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> BadgesConfig:
@@ -79,6 +88,7 @@ class BadgesConfig:
         issuer = _section(raw, "issuer")
         lists = _section(raw, "status_lists")
         verifier = _section(raw, "verifier")
+        http_timeout = _number(verifier.get("http_timeout", 5.0), "verifier.http_timeout")
         return cls(
             issuer_name=issuer.get("name") or settings.get("default_label"),
             issuer_url=issuer.get("url"),
@@ -93,9 +103,10 @@ class BadgesConfig:
                 require_accreditation=_bool(
                     verifier.get("require_accreditation", True), "verifier.require_accreditation"
                 ),
-                http_timeout=_number(verifier.get("http_timeout", 5.0), "verifier.http_timeout"),
+                http_timeout=http_timeout,
                 pinned_keys=_pinned(verifier.get("pinned_keys") or {}),
             ),
+            fetch=_fetch(_section(raw, "fetch"), http_timeout),
         )
 
 
@@ -147,3 +158,22 @@ def _pinned(value: Any) -> dict[str, bytes]:
         return {str(method): decode_multikey(str(key)) for method, key in value.items()}
     except MultikeyError as error:
         raise BadgesConfigError(f"{PLUGIN_NAME}.verifier.pinned_keys: {error}") from error
+
+
+def _fetch(raw: dict[str, Any], http_timeout: float) -> FetchPolicy:
+    hosts = raw.get("allow_hosts") or []
+    if isinstance(hosts, str):
+        hosts = [host for host in hosts.split(",") if host.strip()]
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise BadgesConfigError(
+            f"{PLUGIN_NAME}.fetch.allow_hosts must be a list of host names, addresses or "
+            f"networks (e.g. [127.0.0.1, 10.0.0.0/8]), not {hosts!r}"
+        )
+    max_bytes = _number(raw.get("max_bytes", 1024 * 1024), "fetch.max_bytes")
+    return FetchPolicy(
+        allow_private=_bool(raw.get("allow_private", False), "fetch.allow_private"),
+        allow_hosts=tuple(host.strip() for host in hosts),
+        connect_timeout=_number(raw.get("connect_timeout", 2.0), "fetch.connect_timeout"),
+        timeout=_number(raw.get("timeout", http_timeout), "fetch.timeout"),
+        max_bytes=int(max_bytes),
+    )

@@ -1,20 +1,22 @@
 """Where an agent's verifier gets keys, status lists and accreditations.
 
 Status of a did:ler issuer's credential: the list the college anchored on the state ledger is
-authoritative. The list the college serves over HTTP is fetched too; its signature must be the
-issuer's and its bytes are compared with the anchor, and any difference is reported. If the
-college cannot be reached, the anchored bits still answer. For issuers outside the network
-there is no anchor, so only the served (and signed) list counts.
+authoritative. The list the college serves over HTTP is fetched too, but only if the college
+anchored a list under exactly that URL, and only as ``ler_badges.fetch`` allows
+(:mod:`ler_badges.fetch_policy`); its signature must be the issuer's and its bytes are compared
+with the anchor, and any difference is reported. If the college cannot be reached, the anchored
+bits still answer. For issuers outside the network nothing is anchored, so nothing is fetched
+and the status check fails as ``status-list-not-anchored``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from urllib.parse import unquote
 
-import aiohttp
 from acapy_agent.core.profile import Profile
 from eth_utils import keccak
 
@@ -24,13 +26,29 @@ from ler_ledger import LedgerService
 
 from ..bitstring import BitstringStatusList, StatusEntry, StatusListError, decode_list
 from ..cryptosuite import verify_proof
-from ..errors import BadgesError
+from ..errors import BadgesError, KeyResolutionError
+from ..fetch_policy import FetchError, safe_fetch
 from ..verification import Check, ResolvedKey, issuer_id
-from .keys import ASSERTION, resolve_key
+from .keys import ASSERTION, OFFLINE_DID_METHODS, find_method, resolve_key
+from .keys import _key_of as key_of
 from .loader import suite_loader
 from .service import BadgesService
 
-MAX_LIST_BYTES = 1024 * 1024
+LOGGER = logging.getLogger(__name__)
+
+
+def did_web_url(did: str) -> str:
+    """Where a ``did:web`` DID's document is (did:web method: https, ``%3A`` for a port)."""
+    host, *path = did.removeprefix("did:web:").split(":")
+    host, path = unquote(host), [unquote(segment) for segment in path]
+    bad = set("/?#@\\")
+    if not host or bad & set(host) or any(not s or bad & set(s) or s in (".", "..") for s in path):
+        raise KeyResolutionError(f"{did!r} is not a valid did:web DID")
+    return (
+        f"https://{host}/{'/'.join(path)}/did.json"
+        if path
+        else f"https://{host}/.well-known/did.json"
+    )
 
 
 class AgentEnvironment:
@@ -54,9 +72,40 @@ class AgentEnvironment:
         return self.profile.inject_or(LedgerService)
 
     async def resolve_key(self, verification_method: str) -> ResolvedKey:
-        """An assertion key, through DID resolution or the pinned keys."""
+        """An assertion key: pinned, from ``did:key``, the ledger, or ``did:web`` (fetched safely).
+
+        The method comes from the credential, so DID methods that ACA-Py would resolve by
+        fetching from a host the credential names (``did:webvh``, a universal resolver, ...) are
+        not resolved; ``did:web`` documents are fetched under the fetch policy.
+        """
         pinned = self.service.config.verifier.pinned_keys
+        if verification_method not in pinned and verification_method.startswith("did:"):
+            did = verification_method.split("#", 1)[0]
+            if did.startswith("did:web:"):
+                return await self._did_web_key(did, verification_method)
+            if not did.startswith(OFFLINE_DID_METHODS):
+                raise KeyResolutionError(
+                    f"cannot resolve {did}: this verifier resolves only did:ler, did:key, "
+                    "did:peer, did:jwk and did:web DIDs; pin the issuer's key in "
+                    "ler_badges.verifier.pinned_keys"
+                )
         return await resolve_key(self.profile, verification_method, ASSERTION, pinned)
+
+    async def _did_web_key(self, did: str, method_id: str) -> ResolvedKey:
+        url = did_web_url(did)
+        try:
+            body = await safe_fetch(
+                url, self.service.config.fetch, accept="application/did+json, application/json"
+            )
+            document = json.loads(body)
+        except FetchError as error:
+            raise KeyResolutionError(f"cannot resolve {did}: {error}") from None
+        except ValueError:
+            raise KeyResolutionError(f"cannot resolve {did}: {url} is not JSON") from None
+        if not isinstance(document, dict) or document.get("id") != did:
+            raise KeyResolutionError(f"cannot resolve {did}: {url} is not its DID document")
+        method = find_method(document, method_id, ASSERTION)
+        return ResolvedKey(key_of(method), str(method.get("controller") or did))
 
     # --- accreditation --------------------------------------------------------------------------
 
@@ -111,66 +160,87 @@ class AgentEnvironment:
     # --- status -------------------------------------------------------------------------------
 
     async def check_status(self, issuer: str, entry: StatusEntry) -> Check:
-        """The credential's status from the anchored list, cross-checked with the served one."""
+        """The credential's status from the anchored list, cross-checked with the served one.
+
+        Called only once the credential's signature verified as ``issuer``'s. The list's URL is
+        fetched only if ``issuer`` anchored a list under that URL on the ledger (the anchor's
+        list id *is* the URL, keyed together with the issuer DID), and then only as the fetch
+        policy allows (``ler_badges.fetch``).
+        """
+        try:
+            did = LerDid.parse(issuer)
+        except LedgerError:
+            return Check.failed(
+                "status",
+                "status-list-not-anchored",
+                f"{issuer} is not a did:ler issuer of this state's network, so no status list is "
+                f"anchored for it on the ledger and {entry.list_url} was not fetched",
+            )
+        anchored = await self._anchored(did, entry)
+        if isinstance(anchored, Check):
+            return anchored
         notes: list[str] = []
-        anchored = await self._anchored(issuer, entry, notes)
         served = await self._served(issuer, entry, notes)
-        if anchored is not None and served is not None and keccak(served) != anchored.list_hash:
+        if served is not None and keccak(served) != anchored.list_hash:
             notes.append(
                 f"the list served at {entry.list_url} is not the one anchored on the ledger "
                 f"(version {anchored.version}); the anchored one is used"
             )
-        compressed = anchored.list if anchored is not None else served
-        if compressed is None:
-            return Check.failed(
-                "status",
-                "status-unavailable",
-                "the status list could not be read: " + "; ".join(notes),
-            )
         try:
-            value = BitstringStatusList.from_compressed(compressed, entry.size).get(entry.index)
+            value = BitstringStatusList.from_compressed(anchored.list, entry.size).get(entry.index)
         except StatusListError as error:
             return Check.failed("status", "bad-status-list", str(error))
         message, in_force = entry.describe(value)
-        source = (
-            f"version {anchored.version} anchored on the ledger"
-            if anchored is not None
-            else f"the list served at {entry.list_url}"
-        )
+        source = f"version {anchored.version} anchored on the ledger"
         detail = "; ".join([f"{message} according to {source}", *notes])
         if in_force:
             return Check.passed("status", detail)
         return Check.failed("status", message, detail)
 
-    async def _anchored(
-        self, issuer: str, entry: StatusEntry, notes: list[str]
-    ) -> AnchoredStatusList | None:
-        try:
-            did = LerDid.parse(issuer)
-        except LedgerError:
-            return None  # not an issuer of this network: nothing anchored
+    async def _anchored(self, did: LerDid, entry: StatusEntry) -> AnchoredStatusList | Check:
+        """The latest version ``did`` anchored under the entry's URL, or the failed check."""
         if self.ledger is None:
-            notes.append("the ledger plugin is not loaded")
-            return None
+            return Check.failed(
+                "status",
+                "status-unavailable",
+                "the ledger plugin is not loaded, so the "
+                "anchored status list cannot be read: load ler_ledger",
+            )
         try:
-            return await self.ledger.reader.status_lists.latest(did, entry.list_url)
+            anchored = await self.ledger.reader.status_lists.latest(did, entry.list_url)
         except LedgerNotFoundError:
-            notes.append(f"{issuer} never anchored the status list {entry.list_url} on the ledger")
+            anchored = None
         except LedgerError as error:
-            notes.append(f"cannot read the ledger: {error}")
-        return None
+            return Check.failed("status", "status-unavailable", f"cannot read the ledger: {error}")
+        if anchored is None or anchored.list_id != entry.list_url or anchored.issuer != did:
+            return Check.failed(
+                "status",
+                "status-list-not-anchored",
+                f"{did} never anchored a status list at {entry.list_url} on the ledger, so it "
+                "is not the issuer's list and was not fetched",
+            )
+        return anchored
 
     async def _served(self, issuer: str, entry: StatusEntry, notes: list[str]) -> bytes | None:
         """The compressed bits of the list served at the entry's URL, if it is the issuer's."""
+        policy = self.service.config.fetch
         try:
-            document = await self._fetch(entry.list_url)
-            if issuer_id(document) != issuer:
-                raise BadgesError(f"it was issued by {issuer_id(document)}, not {issuer}")
+            body = await safe_fetch(entry.list_url, policy)
+        except FetchError as error:
+            notes.append(f"status list unavailable: {error}")
+            return None
+        try:
+            document = json.loads(body)
+            if not isinstance(document, dict) or issuer_id(document) != issuer:
+                raise BadgesError("not issued by the credential's issuer")
             await verify_proof(document, self._issuer_key(issuer), loader=suite_loader())
-            subject = document.get("credentialSubject") or {}
-            return decode_list(subject.get("encodedList"))
-        except (BadgesError, aiohttp.ClientError, TimeoutError, ValueError) as error:
-            notes.append(f"the list served at {entry.list_url} was not usable: {error}")
+            return decode_list((document.get("credentialSubject") or {}).get("encodedList"))
+        except (BadgesError, ValueError, TypeError, AttributeError) as error:
+            LOGGER.info("the list served at %s is not usable: %s", entry.list_url, error)
+            notes.append(
+                f"the list served at {entry.list_url} was not usable: it is not a status list "
+                f"credential signed by {issuer}"
+            )
             return None
 
     def _issuer_key(self, issuer: str) -> Callable[[str], Awaitable[bytes]]:
@@ -183,15 +253,3 @@ class AgentEnvironment:
             return key.public_key
 
         return resolve
-
-    async def _fetch(self, url: str) -> dict[str, Any]:
-        async with self.service.http().get(url) as response:
-            if response.status != 200:
-                raise BadgesError(f"HTTP {response.status}")
-            body = await response.content.read(MAX_LIST_BYTES + 1)
-        if len(body) > MAX_LIST_BYTES:
-            raise BadgesError("the list is larger than 1 MiB")
-        document = json.loads(body)
-        if not isinstance(document, dict):
-            raise BadgesError("the list is not a JSON object")
-        return document

@@ -67,6 +67,10 @@ def find_method(document: Mapping[str, Any], method_id: str, relationship: str) 
     raise KeyResolutionError(f"{did} has no verification method {method_id}")
 
 
+#: DIDs resolved locally or from the state ledger, never from a host the credential names
+OFFLINE_DID_METHODS = ("did:ler:", "did:key:", "did:peer:", "did:jwk:")
+
+
 async def resolve_key(
     profile: Profile,
     method_id: str,
@@ -87,6 +91,12 @@ async def resolve_key(
             "ler_badges.verifier.pinned_keys are trusted, and nothing else is fetched"
         )
     did = method_id.split("#", 1)[0]
+    if not did.startswith(OFFLINE_DID_METHODS):
+        raise KeyResolutionError(
+            f"cannot resolve {did}: this agent resolves only did:ler, did:key, did:peer and "
+            "did:jwk DIDs here (nothing is fetched from a host a credential names); pin the "
+            "issuer's key in ler_badges.verifier.pinned_keys"
+        )
     resolver = profile.inject(DIDResolver)
     try:
         document = await resolver.resolve(profile, did)

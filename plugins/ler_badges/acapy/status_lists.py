@@ -1,17 +1,20 @@
 """A college's status lists: entries for new credentials, status changes, ledger anchors.
 
-Each change follows the same order, under a per-issuer lock:
+The list anchored on the ledger is the truth; the wallet follows it. Each change, under a
+per-issuer lock:
 
-1. the new list (compressed bits) is anchored on the state ledger, through endorsement like any
-   other college write (or directly when this agent is an ENDORSER), naming the version it
-   replaces so no concurrent change is lost;
-2. only once that write landed is the list credential signed with the college's DID key and
-   written to the publication directory that the status list server serves;
-3. then the wallet records are updated.
+1. the wallet catches up with the ledger (:meth:`StatusListManager.sync`): an earlier change
+   whose endorsement was answered late may have landed meanwhile. A change still waiting for the
+   state's endorser blocks the next one (a clear 409), since both would replace the same version;
+2. the new list (compressed bits) is anchored, through endorsement like any other college write
+   (or directly when this agent is an ENDORSER), naming the version it replaces;
+3. once it landed, the wallet catches up again: the list credential is signed with the college's
+   DID key and published, and the credentials' records take the status the ledger now holds.
 
-If the ledger refuses or the endorser does not answer, nothing changes and the caller is told
-why. Entries are handed out at random positions (not in issuance order), so a list reveals
-nothing about who got which entry.
+Step 3 also runs when a change lands after its caller gave up waiting (the ``status_list``
+completion), so a late approval is never lost. If the ledger refuses, nothing changes and the
+caller is told why. Entries are handed out at random positions (not in issuance order), so a list
+reveals nothing about who got which entry.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import os
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +33,9 @@ from acapy_agent.core.profile import Profile
 from acapy_agent.storage.error import StorageNotFoundError
 
 from ler_chain import LerDid
+from ler_chain.registries.status_lists import AnchoredStatusList
 from ler_ledger import LedgerService
+from ler_ledger.endorsement.completions import register_completion
 from ler_ledger.endorsement.manager import EndorsementManager
 from ler_ledger.writes import write_to_ledger
 
@@ -42,6 +48,7 @@ from .loader import suite_loader
 from .records import IssuedBadgeRecord, StatusListRecord
 from .service import BadgesService
 
+KIND = "status_list"
 FULL_AT = LIST_ENTRIES * 9 // 10  # keep probing for a free random entry cheap
 ALLOWED = {
     StatusValue.VALID: {StatusValue.SUSPENDED, StatusValue.REVOKED},
@@ -60,6 +67,14 @@ def _unpack(packed: str) -> bytes:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A credential's record after a status change, and the endorsement still pending if any."""
+
+    issued: IssuedBadgeRecord
+    pending_endorsement_id: str | None = None
 
 
 class StatusListManager:
@@ -115,7 +130,9 @@ class StatusListManager:
             version=0,
             state=StatusListRecord.STATE_ACTIVE,
         )
-        await self._anchor_and_publish(record, lists)
+        await self._anchor(record, lists)
+        record.version = (await self._latest(record)).version
+        await self._publish(record, lists)
         async with self.profile.session() as session:
             await record.save(session, reason="status list created and anchored")
         return record
@@ -123,11 +140,23 @@ class StatusListManager:
     # --- status changes -------------------------------------------------------------------------
 
     async def set_status(
-        self, credential_id: str, status: StatusValue, reason: str | None = None
-    ) -> IssuedBadgeRecord:
-        """Revoke, suspend or reinstate an issued credential; returns its updated record."""
+        self,
+        credential_id: str,
+        status: StatusValue,
+        reason: str | None = None,
+        *,
+        wait: bool = True,
+    ) -> StatusChange:
+        """Revoke, suspend or reinstate an issued credential.
+
+        With ``wait`` (the default) it returns once the change is on the ledger (or raises when
+        the endorser does not answer in time: the change then applies when it lands). Without, it
+        returns as soon as the change is with the endorser.
+        """
         issuer_did = (await self._issued(credential_id)).issuer_did
         async with self.service.lock(issuer_did):
+            issued = await self._issued(credential_id)
+            record = await self.sync(issued.list_url, settle=True)
             issued = await self._issued(credential_id)
             current = StatusValue[issued.state.upper()]
             if status == current:
@@ -137,20 +166,59 @@ class StatusListManager:
                     f"{credential_id} is {current.message}; it cannot become {status.message}"
                     + (" (revocation is final)" if current is StatusValue.REVOKED else "")
                 )
-            async with self.profile.session() as session:
-                record = await StatusListRecord.retrieve_by_tag_filter(
-                    session, {"list_url": issued.list_url}
-                )
             bits = BitstringStatusList(_unpack(record.bits))
             bits.set(issued.status_index, int(status))
-            await self._anchor_and_publish(record, bits)
-            issued.state = status.message
-            issued.reason = reason
-            async with self.profile.transaction() as txn:
-                await record.save(txn, reason=f"status list version {record.version}")
-                await issued.save(txn, reason=f"credential {status.message}")
-                await txn.commit()
-        return issued
+            change = {
+                "list_url": record.list_url,
+                "credential_id": credential_id,
+                "status": status.message,
+                "reason": reason,
+            }
+            pending = await self._anchor(record, bits, change, wait=wait)
+            if pending is None:
+                await self.sync(record.list_url, change=change)
+        return StatusChange(await self._issued(credential_id), pending)
+
+    async def sync(
+        self, list_url: str, *, change: dict | None = None, settle: bool = False
+    ) -> StatusListRecord:
+        """Make the wallet and the published list say what the ledger holds for ``list_url``.
+
+        With ``settle``, first settle earlier changes of the list from the chain, and refuse if
+        one is still waiting for the endorser. ``change`` (the one that just landed) gives the
+        reason recorded with the credential whose status it changed.
+        """
+        if settle:
+            waiting = await EndorsementManager(self.profile).open_requests_for(list_url)
+            if waiting:
+                raise StatusUpdateError(
+                    f"an earlier change to this status list (endorsement request "
+                    f"{waiting[0].endorsement_id}) is waiting for the state's endorser; it is "
+                    "applied as soon as the state approves it, or dropped if it refuses or the "
+                    "request expires. Try again then (GET /ler/endorsement/requests shows it)."
+                )
+        async with self.profile.session() as session:
+            record = await StatusListRecord.retrieve_by_tag_filter(session, {"list_url": list_url})
+        anchored = await self._latest(record)
+        if anchored.version == record.version:
+            return record
+        bits = BitstringStatusList.from_compressed(anchored.list)
+        await self._publish(record, bits)
+        record.version = anchored.version
+        record.bits = _pack(bits.raw())
+        async with self.profile.session() as session:
+            issued_records = await IssuedBadgeRecord.query(session, {"list_url": list_url})
+        async with self.profile.transaction() as txn:
+            for issued in issued_records:
+                state = StatusValue(bits.get(issued.status_index)).message
+                if state != issued.state:
+                    issued.state = state
+                    if change and change.get("credential_id") == issued.credential_id:
+                        issued.reason = change.get("reason")
+                    await issued.save(txn, reason=f"credential {state} on the ledger")
+            await record.save(txn, reason=f"status list version {record.version}")
+            await txn.commit()
+        return record
 
     async def _issued(self, credential_id: str) -> IssuedBadgeRecord:
         async with self.profile.session() as session:
@@ -165,10 +233,18 @@ class StatusListManager:
 
     # --- anchoring and publication ----------------------------------------------------------------
 
-    async def _anchor_and_publish(
-        self, record: StatusListRecord, bits: BitstringStatusList
-    ) -> None:
-        """Anchor the new list on the ledger, then sign and publish it; update ``record``."""
+    async def _anchor(
+        self,
+        record: StatusListRecord,
+        bits: BitstringStatusList,
+        change: dict | None = None,
+        *,
+        wait: bool = True,
+    ) -> str | None:
+        """Anchor ``bits`` as the list's next version, by default waiting until it landed.
+
+        Returns the endorsement request's id if it did not wait for it, else None.
+        """
         compressed = bits.compressed()
         ledger = self.profile.inject(LedgerService)
         issuer = LerDid.parse(record.issuer_did)
@@ -176,9 +252,11 @@ class StatusListManager:
             issuer, record.list_url, record.version, compressed
         )
         outcome = await write_to_ledger(
-            self.profile, write, kind="status_list", object_id=record.list_url
+            self.profile, write, kind=KIND, object_id=record.list_url, job=change
         )
         if not outcome.finished:
+            if not wait:
+                return outcome.record.endorsement_id
             await EndorsementManager(self.profile).wait(
                 outcome.record, ledger.config.endorsement.timeout
             )
@@ -188,9 +266,20 @@ class StatusListManager:
                 f"the ledger holds version {anchored.version} of {record.list_url}, not ours; "
                 "another writer changed it"
             )
-        await self._publish(record, bits)
-        record.version = anchored.version
-        record.bits = _pack(bits.raw())
+        return None
+
+    async def sync_all(self) -> None:
+        """Bring every status list of the wallet in step with the ledger."""
+        async with self.profile.session() as session:
+            records = await StatusListRecord.query(session)
+        for record in records:
+            await self.sync(record.list_url)
+
+    async def _latest(self, record: StatusListRecord) -> AnchoredStatusList:
+        ledger = self.profile.inject(LedgerService)
+        return await ledger.reader.status_lists.latest(
+            LerDid.parse(record.issuer_did), record.list_url
+        )
 
     async def _publish(self, record: StatusListRecord, bits: BitstringStatusList) -> None:
         sign, method = await did_signer(self.profile, record.issuer_did)
@@ -209,6 +298,23 @@ def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(text + "\n", "utf-8")
     os.replace(temporary, path)
+
+
+class StatusListCompletion:
+    """A status change that landed after its caller stopped waiting still reaches the wallet."""
+
+    async def landed(self, profile: Profile, job: dict) -> None:
+        """Catch the wallet up with the list the ledger now holds."""
+        if job.get("list_url"):
+            await StatusListManager(profile).sync(job["list_url"], change=job)
+
+    async def failed(self, profile: Profile, job: dict) -> None:
+        """The wallet never changed for it: nothing to undo."""
+
+
+def register() -> None:
+    """Handle settled status list writes."""
+    register_completion(KIND, StatusListCompletion())
 
 
 def status_value(name: str) -> StatusValue:

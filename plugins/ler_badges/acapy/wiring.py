@@ -45,6 +45,8 @@ from ..cryptosuite import PROOF_TYPE
 from .config import BadgesConfig
 from .loader import OfflineAcaPyDocumentLoader
 from .service import BadgesService
+from .status_lists import StatusListManager
+from .status_lists import register as register_status_list_completion
 from .suite import EddsaRdfc2022Suite, LerSuiteProvider
 
 LOGGER = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ async def setup(context: InjectionContext) -> None:
             PROOF_TYPE,
         )
     register_proof_type()
+    register_status_list_completion()
     LOGGER.info("ler_badges ready: eddsa-rdfc-2022 for OB 3.0 / CLR 2.0 credentials")
 
 
@@ -89,6 +92,10 @@ async def on_startup(profile: Profile, _event: Event) -> None:
     service = profile.inject_or(BadgesService)
     if service is not None:
         await service.start()
+        try:  # a change may have landed while the agent was down
+            await StatusListManager(profile).sync_all()
+        except Exception:
+            LOGGER.exception("could not bring the status lists in step with the ledger")
 
 
 async def on_shutdown(profile: Profile, _event: Event) -> None:

@@ -11,10 +11,11 @@ from acapy_agent.wallet.key_type import ED25519
 
 from ler_chain import LerDid
 
-from ..endorsement import completion
+from ..endorsement.completions import run_landed
 from ..endorsement.manager import EndorsementManager
 from ..ledger import LedgerService
 from ..writes import write_to_ledger
+from .completions import KIND
 
 
 class LerDidManager:
@@ -81,11 +82,11 @@ class LerDidManager:
         verkey: str,
     ) -> dict[str, Any]:
         outcome = await write_to_ledger(
-            self.profile, write, kind="did", object_id=str(did), job=job, did_key=did_key
+            self.profile, write, kind=KIND, object_id=str(did), job=job, did_key=did_key
         )
         result: dict[str, Any] = {"did": str(did), "verkey": verkey}
         if outcome.finished:
-            await completion.finish(self.profile, job)
+            await run_landed(self.profile, KIND, job)
             return {**result, "state": "finished", "tx_hash": outcome.result.tx_hash}
         record = outcome.record
         if wait:

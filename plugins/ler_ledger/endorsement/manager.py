@@ -1,10 +1,14 @@
 """Endorsement over DIDComm: authors ask, the state's endorser checks policy and submits.
 
 Author side: :meth:`EndorsementManager.request` signs a write with the wallet's ledger account
-(EIP-712), records it and sends it to the connection marked as the endorser. When the answer
-comes back, :meth:`complete` confirms on the ledger that the author's signed write landed, then
-finishes the job that was waiting for it (for example ACA-Py's ``finish_cred_def``), or cleans
-the job up if the write was refused or failed, so nothing claims a success that did not happen.
+(EIP-712, valid for the endorsement timeout plus :data:`SIGNATURE_GRACE`), records it and sends
+it to the connection marked as the endorser. Whatever the endorser answers, the chain settles
+the write (:mod:`ler_chain.settlement`): it is ``done`` only once it is on the ledger, and
+``refused`` or ``failed`` only once it can never land (its signature expired or its nonce went to
+another write). Until then a request whose answer was negative or lost stays open (``settling``
+or ``request-sent``) and :meth:`settle_open` decides it later: at start-up and every few seconds
+while requests are open (see :mod:`.settling`). The completion registered for the write's kind
+then runs (:mod:`.completions`), so no wallet record claims a success that did not happen.
 
 Endorser side: :meth:`receive_request` records the request, applies the policy, and either
 submits at once (auto-approve), holds it as ``pending`` for a person, or refuses with a reason.
@@ -27,13 +31,21 @@ from acapy_agent.storage.record import StorageRecord
 from acapy_agent.wallet.base import BaseWallet
 from acapy_agent.wallet.crypto import verify_signed_message
 from acapy_agent.wallet.key_type import ED25519
-from web3.logs import DISCARD
 
-from ler_chain import LedgerError, LedgerRevertError, LerDid, SignedWrite, Write
+from ler_chain import (
+    LedgerError,
+    LedgerRevertError,
+    LerDid,
+    SignedWrite,
+    Write,
+    WriteUndeterminedError,
+)
+from ler_chain.settlement import Settlement, WriteStanding, settle
 
-from ..errors import EndorsementError, EndorsementRefused
+from ..anchor_webhook import notify_anchor
+from ..errors import EndorsementError, EndorsementRefused, EndorsementTimeout
 from ..ledger import LedgerService
-from . import completion
+from .completions import run_failed, run_landed
 from .messages import EndorsementRequest, EndorsementResponse
 from .policy import EndorsementPolicy, load_policy
 from .records import LerEndorsementRecord
@@ -43,8 +55,12 @@ LOGGER = logging.getLogger(__name__)
 CONNECTION_ROLE_RECORD = "ler_endorsement_connection"
 THEIR_ROLES = ("endorser", "author")
 DID_KEY_FUNCTIONS = {"createDid", "updateDid"}
+# How long past the endorsement timeout an author's signature stays valid: the bound within which
+# a request the endorser never answered is settled for certain.
+SIGNATURE_GRACE = 30
 
 _waiters: dict[str, asyncio.Future[LerEndorsementRecord]] = {}
+_record_locks: dict[str, asyncio.Lock] = {}
 
 
 class EndorsementManager:
@@ -127,8 +143,10 @@ class EndorsementManager:
         """
         connection_id = await self.endorser_connection_id()
         signer = await self.ledger.account(self.profile)
-        signed = await self.ledger.reader.sign_for_endorsement(
-            write, signer, valid_for=int(self.ledger.config.endorsement.timeout) + 600
+        reader = self.ledger.reader
+        signed_at_block = await reader.block_number()
+        signed = await reader.sign_for_endorsement(
+            write, signer, valid_for=int(self.ledger.config.endorsement.timeout) + SIGNATURE_GRACE
         )
         did_proof = None
         if did_key is not None:
@@ -152,6 +170,7 @@ class EndorsementManager:
             signed_write=signed.model_dump(),
             did_proof=did_proof,
             job=job,
+            signed_at_block=signed_at_block,
         )
         _waiters[record_key(self.profile, message._id)] = asyncio.get_running_loop().create_future()
         async with self.profile.session() as session:
@@ -164,20 +183,32 @@ class EndorsementManager:
     async def wait(self, record: LerEndorsementRecord, timeout: float) -> LerEndorsementRecord:
         """Wait until an author-side request is done; raises if it was refused or failed."""
         future = _waiters.get(record_key(self.profile, record.thread_id))
-        if future is None:
-            return record
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
+            if future is not None:
+                return await asyncio.wait_for(asyncio.shield(future), timeout)
+            return await asyncio.wait_for(self._poll_until_answered(record), timeout)
         except TimeoutError:
-            raise EndorsementError(
+            raise EndorsementTimeout(
                 f"the endorser did not answer within {timeout:.0f} s; the request "
-                f"{record.endorsement_id} stays open and will finish when it answers"
+                f"{record.endorsement_id} stays open: it finishes when the state endorses it, or "
+                "fails once its signature expires (GET /ler/endorsement/requests shows it)"
             ) from None
+
+    async def _poll_until_answered(self, record: LerEndorsementRecord) -> LerEndorsementRecord:
+        """Wait on the stored record (its answer came before, or in another process)."""
+        while True:
+            async with self.profile.session() as session:
+                record = await LerEndorsementRecord.retrieve_by_id(session, record.endorsement_id)
+            if record.state == LerEndorsementRecord.STATE_DONE:
+                return record
+            if record.state != LerEndorsementRecord.STATE_REQUEST_SENT:
+                raise EndorsementRefused(record.reason or f"the request is {record.state}")
+            await asyncio.sleep(0.2)
 
     async def complete(
         self, response: EndorsementResponse, connection_id: str
     ) -> LerEndorsementRecord:
-        """Handle the endorser's answer to one of our requests."""
+        """Handle the endorser's answer to one of our requests: settle it on the chain."""
         thread_id = response._thread_id
         async with self.profile.session() as session:
             try:
@@ -189,61 +220,151 @@ class EndorsementManager:
                 raise EndorsementError(f"no endorsement request with thread {thread_id}") from None
         if record.connection_id != connection_id:
             raise EndorsementError("an endorsement answer came on another connection; ignored")
-        if record.state != LerEndorsementRecord.STATE_REQUEST_SENT:
-            return record  # already handled (a duplicate answer)
+        endorsed = response.state == EndorsementResponse.STATE_ENDORSED
+        if endorsed:
+            answer = f"the endorser reported transaction {response.tx_hash}"
+        else:
+            answer = response.reason or "the endorser gave no reason"
+        final_no = response.state == EndorsementResponse.STATE_REFUSED or (
+            response.state == EndorsementResponse.STATE_FAILED and response.submitted is False
+        )
+        return await self._settle(
+            record.endorsement_id,
+            answer=answer,
+            tx_hash=response.tx_hash if endorsed else None,
+            refused=response.state == EndorsementResponse.STATE_REFUSED,
+            final=final_no,
+        )
 
-        error: Exception | None = None
-        if response.state == EndorsementResponse.STATE_ENDORSED:
+    async def settle_open(self) -> int:
+        """Settle every open author request from the chain; returns how many stay open."""
+        still_open = 0
+        for record in await self._open_author_records():
+            settled = await self._settle(record.endorsement_id)
+            still_open += settled.state in LerEndorsementRecord.OPEN_AUTHOR_STATES
+        return still_open
+
+    async def open_requests_for(self, object_id: str) -> list[LerEndorsementRecord]:
+        """Our requests for ``object_id`` that are not settled yet (after settling what can be)."""
+        found = []
+        for record in await self._open_author_records():
+            if record.object_id == object_id:
+                record = await self._settle(record.endorsement_id)
+                if record.state in LerEndorsementRecord.OPEN_AUTHOR_STATES:
+                    found.append(record)
+        return found
+
+    async def _open_author_records(self) -> list[LerEndorsementRecord]:
+        records: list[LerEndorsementRecord] = []
+        async with self.profile.session() as session:
+            for state in LerEndorsementRecord.OPEN_AUTHOR_STATES:
+                records += await LerEndorsementRecord.query(
+                    session, {"role": LerEndorsementRecord.ROLE_AUTHOR, "state": state}
+                )
+        return records
+
+    async def _settle(
+        self,
+        endorsement_id: str,
+        *,
+        answer: str | None = None,
+        tx_hash: str | None = None,
+        refused: bool = False,
+        final: bool = False,
+    ) -> LerEndorsementRecord:
+        """Decide an author request from the chain; ``answer`` is what the endorser said.
+
+        ``final``: the endorser said no and never sent the write (nobody else holds it).
+        """
+        lock = _record_locks.setdefault(f"{self.profile.name}:{endorsement_id}", asyncio.Lock())
+        async with lock:
+            async with self.profile.session() as session:
+                record = await LerEndorsementRecord.retrieve_by_id(session, endorsement_id)
+            if record.state not in LerEndorsementRecord.OPEN_AUTHOR_STATES:
+                return record  # already settled (a duplicate answer, or the settling loop)
+            signed = SignedWrite.model_validate(record.signed_write)
             try:
-                await self._confirm_on_ledger(record, response.tx_hash or "")
-                record.tx_hash = response.tx_hash
-                record.block_number = response.block_number
-                await completion.finish(self.profile, record.job or {})
-                record.state = LerEndorsementRecord.STATE_DONE
-            except Exception as exc:  # the job could not finish: say so, keep nothing half-done
-                LOGGER.exception("endorsed write %s could not be finished", record.endorsement_id)
-                record.state = LerEndorsementRecord.STATE_FAILED
-                record.reason = f"the write landed but finishing it failed: {exc}"
+                standing = await settle(
+                    self.ledger.reader,
+                    signed,
+                    from_block=record.signed_at_block or 0,
+                    tx_hash=tx_hash or record.tx_hash,
+                )
+            except LedgerError as exc:
+                LOGGER.warning("cannot settle %s now: %s", endorsement_id, exc)
+                standing = WriteStanding(Settlement.PENDING)
+            if answer is not None:
+                record.reason = answer
+                if tx_hash is None:
+                    record.answer = (
+                        LerEndorsementRecord.STATE_REFUSED
+                        if refused
+                        else LerEndorsementRecord.STATE_FAILED
+                    )
+            if standing.settlement is not Settlement.PENDING:
+                return await self._finalize(record, standing, signed)
+            if answer is not None and final:
+                return await self._finalize(record, None, signed)
+            if answer is not None and tx_hash is None:
+                # "failed" may hide a submission whose answer was lost: the chain decides
+                record.state = LerEndorsementRecord.STATE_SETTLING
+                async with self.profile.session() as session:
+                    await record.save(session, reason="answered; waiting for the chain")
+                self._wake(record, EndorsementRefused(answer))
+            return record
+
+    async def _finalize(
+        self, record: LerEndorsementRecord, standing: WriteStanding | None, signed: SignedWrite
+    ) -> LerEndorsementRecord:
+        """Record the verdict, run the write's completion, tell whoever waits.
+
+        ``standing`` is the chain's verdict; None stands for the endorser's final refusal.
+        """
+        error: Exception | None = None
+        if standing is not None and standing.settlement is Settlement.LANDED:
+            record.tx_hash = standing.tx_hash
+            record.block_number = standing.block_number
+            record.state = LerEndorsementRecord.STATE_DONE
+            record.reason = None
+            try:
+                await run_landed(self.profile, record.kind or "", record.job)
+            except Exception as exc:  # on the ledger, but the wallet could not follow
+                LOGGER.exception("write %s landed; its completion failed", record.endorsement_id)
+                record.reason = f"the write is on the ledger, but updating the wallet failed: {exc}"
                 error = EndorsementError(record.reason)
         else:
+            refused = (record.answer or "") == LerEndorsementRecord.STATE_REFUSED
             record.state = (
-                LerEndorsementRecord.STATE_REFUSED
-                if response.state == EndorsementResponse.STATE_REFUSED
-                else LerEndorsementRecord.STATE_FAILED
+                LerEndorsementRecord.STATE_REFUSED if refused else LerEndorsementRecord.STATE_FAILED
             )
-            record.reason = response.reason or "no reason given"
-            await completion.clean_up(self.profile, record.job or {})
+            if standing is not None:
+                outcome = standing.describe(signed.deadline)
+                record.reason = f"{record.reason}; {outcome}" if record.reason else outcome
+            await run_failed(self.profile, record.kind or "", record.job)
             error = EndorsementRefused(record.reason)
-
         async with self.profile.session() as session:
             await record.save(session, reason=f"endorsement {record.state}")
-        await completion.notify(self.profile, record)
-        future = _waiters.pop(record_key(self.profile, thread_id), None)
-        if future is not None and not future.done():
-            if error is None:
-                future.set_result(record)
-            else:
-                future.set_exception(error)
-                future.exception()  # mark retrieved: nobody may be waiting
+        await notify_anchor(
+            self.profile,
+            state="finished" if record.state == LerEndorsementRecord.STATE_DONE else "failed",
+            kind=record.kind,
+            object_id=record.object_id,
+            endorsement_id=record.endorsement_id,
+            tx_hash=record.tx_hash,
+            reason=record.reason,
+        )
+        self._wake(record, error)
         return record
 
-    async def _confirm_on_ledger(self, record: LerEndorsementRecord, tx_hash: str) -> None:
-        """Check that the transaction landed and consumed our signed write's nonce."""
-        signed = SignedWrite.model_validate(record.signed_write)
-        reader = self.ledger.reader
-        try:
-            receipt = await reader.w3.eth.get_transaction_receipt(tx_hash)
-        except Exception as exc:
-            raise EndorsementError(f"transaction {tx_hash} is not on the ledger: {exc}") from exc
-        contract = reader.contracts[signed.contract]
-        if receipt["status"] != 1:
-            raise EndorsementError(f"transaction {tx_hash} reverted")
-        for event in contract.events.WriteEndorsed().process_receipt(receipt, errors=DISCARD):
-            if event["args"]["author"] == signed.author and event["args"]["nonce"] == int(
-                signed.nonce
-            ):
-                return
-        raise EndorsementError(f"transaction {tx_hash} does not carry our signed write")
+    def _wake(self, record: LerEndorsementRecord, error: Exception | None) -> None:
+        future = _waiters.pop(record_key(self.profile, record.thread_id), None)
+        if future is None or future.done():
+            return
+        if error is None:
+            future.set_result(record)
+        else:
+            future.set_exception(error)
+            future.exception()  # mark retrieved: nobody may be waiting
 
     # --- endorser side --------------------------------------------------------------------------
 
@@ -266,7 +387,12 @@ class EndorsementManager:
         )
         async with self.profile.session() as session:
             await record.save(session, reason="endorsement request received")
+        return await self._decide(record)
+
+    async def _decide(self, record: LerEndorsementRecord) -> LerEndorsementRecord:
+        """Apply the policy to a received request: approve, hold or refuse it."""
         try:
+            signed = SignedWrite.model_validate(record.signed_write or {})
             policy = await load_policy(self.profile)
             reason = await self._policy_refusal(record, signed, policy)
             if reason is not None:
@@ -285,6 +411,60 @@ class EndorsementManager:
                 reason=f"the endorser could not handle the request: {exc}",
             )
 
+    async def resume_received(self) -> int:
+        """After a restart, finish requests we received but never answered; returns how many.
+
+        A request may have been submitted before the crash: the chain says whether it landed.
+        """
+        records = await self._endorser_records(LerEndorsementRecord.STATE_REQUEST_RECEIVED)
+        for record in records:
+            signed = SignedWrite.model_validate(record.signed_write or {})
+            try:
+                standing = await settle(self.ledger.reader, signed, tx_hash=record.tx_hash)
+            except LedgerError as exc:
+                LOGGER.warning("cannot resume %s now: %s", record.endorsement_id, exc)
+                continue
+            if standing.settlement is Settlement.LANDED:
+                record.tx_hash = standing.tx_hash
+                record.block_number = standing.block_number
+                await self._answer(record, EndorsementResponse.STATE_ENDORSED)
+            elif standing.settlement.final:
+                await self._answer(
+                    record,
+                    EndorsementResponse.STATE_FAILED,
+                    reason=standing.describe(signed.deadline),
+                )
+            else:
+                await self._decide(record)
+        return len(records)
+
+    async def settle_submitted(self) -> int:
+        """Settle our submissions whose outcome was undetermined; returns how many stay open."""
+        still_open = 0
+        for record in await self._endorser_records(LerEndorsementRecord.STATE_SUBMITTED):
+            signed = SignedWrite.model_validate(record.signed_write or {})
+            try:
+                standing = await settle(self.ledger.reader, signed, tx_hash=record.tx_hash)
+            except LedgerError as exc:
+                LOGGER.info("cannot settle %s now: %s", record.endorsement_id, exc)
+                standing = WriteStanding(Settlement.PENDING)
+            if standing.settlement is Settlement.LANDED:
+                record.tx_hash = standing.tx_hash
+                record.block_number = standing.block_number
+                await self._answer(record, EndorsementResponse.STATE_ENDORSED)
+            elif standing.settlement.final:
+                reason = standing.describe(signed.deadline)
+                await self._answer(record, EndorsementResponse.STATE_FAILED, reason=reason)
+            else:
+                still_open += 1
+        return still_open
+
+    async def _endorser_records(self, state: str) -> list[LerEndorsementRecord]:
+        async with self.profile.session() as session:
+            return await LerEndorsementRecord.query(
+                session, {"role": LerEndorsementRecord.ROLE_ENDORSER, "state": state}
+            )
+
     async def approve(self, record: LerEndorsementRecord) -> LerEndorsementRecord:
         """Submit an author's write with our ENDORSER account and answer with the outcome."""
         if record.role != LerEndorsementRecord.ROLE_ENDORSER or record.state not in (
@@ -300,8 +480,15 @@ class EndorsementManager:
             result = await writer.submit(signed)
         except LedgerRevertError as exc:
             return await self._answer(record, EndorsementResponse.STATE_REFUSED, reason=str(exc))
-        except LedgerError as exc:
-            return await self._answer(record, EndorsementResponse.STATE_FAILED, reason=str(exc))
+        except WriteUndeterminedError as exc:  # sent; it may still land
+            record.tx_hash = exc.tx_hash
+            return await self._answer(
+                record, EndorsementResponse.STATE_FAILED, reason=str(exc), submitted=True
+            )
+        except LedgerError as exc:  # it never left this agent
+            return await self._answer(
+                record, EndorsementResponse.STATE_FAILED, reason=str(exc), submitted=False
+            )
         record.tx_hash = result.tx_hash
         record.block_number = result.block_number
         return await self._answer(record, EndorsementResponse.STATE_ENDORSED)
@@ -315,14 +502,24 @@ class EndorsementManager:
         return await self._answer(record, EndorsementResponse.STATE_REFUSED, reason=reason)
 
     async def _answer(
-        self, record: LerEndorsementRecord, state: str, *, reason: str | None = None
+        self,
+        record: LerEndorsementRecord,
+        state: str,
+        *,
+        reason: str | None = None,
+        submitted: bool | None = None,
     ) -> LerEndorsementRecord:
-        record.state = state
+        """Record our answer and send it; a failure that was sent stays ``submitted`` here."""
+        record.state = LerEndorsementRecord.STATE_SUBMITTED if submitted else state
         record.reason = reason
         async with self.profile.session() as session:
-            await record.save(session, reason=f"endorsement {state}")
+            await record.save(session, reason=f"endorsement {record.state}")
         response = EndorsementResponse(
-            state=state, tx_hash=record.tx_hash, block_number=record.block_number, reason=reason
+            state=state,
+            tx_hash=record.tx_hash,
+            block_number=record.block_number,
+            reason=reason,
+            submitted=submitted,
         )
         response.assign_thread_id(record.thread_id)
         responder = self.profile.inject(BaseResponder)

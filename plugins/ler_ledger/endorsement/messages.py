@@ -58,7 +58,11 @@ class EndorsementRequestSchema(AgentMessageSchema):
 
 
 class EndorsementResponse(AgentMessage):
-    """The endorser's answer: the transaction that landed, or a refusal with its reason."""
+    """The endorser's answer: the transaction that landed, or a refusal with its reason.
+
+    ``refused`` and ``failed`` with ``submitted: false`` are final (the endorser never sent the
+    write and never will); ``failed`` otherwise leaves it to the chain.
+    """
 
     class Meta:
         """Message metadata."""
@@ -78,6 +82,7 @@ class EndorsementResponse(AgentMessage):
         tx_hash: str | None = None,
         block_number: int | None = None,
         reason: str | None = None,
+        submitted: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -85,6 +90,7 @@ class EndorsementResponse(AgentMessage):
         self.tx_hash = tx_hash
         self.block_number = block_number
         self.reason = reason
+        self.submitted = submitted
 
 
 class EndorsementResponseSchema(AgentMessageSchema):
@@ -100,3 +106,11 @@ class EndorsementResponseSchema(AgentMessageSchema):
     tx_hash = fields.Str(required=False, allow_none=True)
     block_number = fields.Int(required=False, allow_none=True)
     reason = fields.Str(required=False, allow_none=True)
+    submitted = fields.Bool(
+        required=False,
+        allow_none=True,
+        metadata={
+            "description": "With failed: whether the write reached the ledger's pool (it may then "
+            "still land; the author settles it from the chain) or never left the endorser"
+        },
+    )

@@ -11,8 +11,10 @@ from marshmallow import fields
 class LerEndorsementRecord(BaseExchangeRecord):
     """One ledger write on its way through endorsement.
 
-    Author states: request-sent, done, refused, failed.
-    Endorser states: request-received, pending (held for a person), endorsed, refused, failed.
+    Author states: request-sent, settling (the endorser said no, or failed, and the chain has not
+    yet shown that the write can never land), done, refused, failed.
+    Endorser states: request-received, pending (held for a person), submitted (sent, its outcome
+    undetermined until the chain settles it), endorsed, refused, failed.
     Saving a record emits the ``ler_endorsement`` webhook.
     """
 
@@ -36,6 +38,9 @@ class LerEndorsementRecord(BaseExchangeRecord):
     STATE_DONE = "done"
     STATE_REFUSED = "refused"
     STATE_FAILED = "failed"
+    STATE_SETTLING = "settling"
+    STATE_SUBMITTED = "submitted"
+    OPEN_AUTHOR_STATES = frozenset({STATE_REQUEST_SENT, STATE_SETTLING})
     FINAL_STATES = {STATE_DONE, STATE_REFUSED, STATE_FAILED, STATE_ENDORSED}
 
     def __init__(
@@ -56,6 +61,8 @@ class LerEndorsementRecord(BaseExchangeRecord):
         tx_hash: str | None = None,
         block_number: int | None = None,
         reason: str | None = None,
+        answer: str | None = None,
+        signed_at_block: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(endorsement_id, state, **kwargs)
@@ -72,6 +79,8 @@ class LerEndorsementRecord(BaseExchangeRecord):
         self.tx_hash = tx_hash
         self.block_number = block_number
         self.reason = reason
+        self.answer = answer
+        self.signed_at_block = signed_at_block
 
     @property
     def endorsement_id(self) -> str:
@@ -98,6 +107,8 @@ class LerEndorsementRecord(BaseExchangeRecord):
                 "tx_hash",
                 "block_number",
                 "reason",
+                "answer",
+                "signed_at_block",
             )
         }
 
@@ -125,3 +136,11 @@ class LerEndorsementRecordSchema(BaseExchangeSchema):
     tx_hash = fields.Str(required=False, allow_none=True)
     block_number = fields.Int(required=False, allow_none=True)
     reason = fields.Str(required=False, allow_none=True)
+    answer = fields.Str(
+        required=False,
+        allow_none=True,
+        metadata={"description": "Author side: what the endorser answered (refused or failed)"},
+    )
+    signed_at_block = fields.Int(
+        required=False, allow_none=True, metadata={"description": "Ledger height when signed"}
+    )

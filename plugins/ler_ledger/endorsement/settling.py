@@ -1,0 +1,66 @@
+"""Reconciling a wallet's endorsed writes with the chain, at start-up and while any are open.
+
+At start-up the root wallet is checked against the ledger (:mod:`ler_ledger.reconcile`), its open
+author requests are settled from the chain, and the endorser answers the requests it received but
+never answered (it may have crashed mid-way). Then, every
+:data:`INTERVAL` seconds, each wallet with open requests settles them, so a request whose answer
+was lost or negative ends (done, or failed with a reason) within its signature's validity plus
+one interval, without anyone asking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from acapy_agent.core.profile import Profile
+
+from ..direct_writes import settle_direct_writes
+from ..reconcile import report_missing
+from .manager import EndorsementManager
+
+LOGGER = logging.getLogger(__name__)
+
+INTERVAL = 5.0
+
+_open: dict[str, Profile] = {}
+_task: asyncio.Task | None = None
+
+
+def watch(profile: Profile) -> None:
+    """Settle ``profile``'s open requests until none is left (it just sent one)."""
+    _open[profile.name] = profile
+
+
+def start(root: Profile) -> None:
+    """Reconcile the root wallet now, then keep settling watched wallets in the background."""
+    global _task
+    watch(root)
+    if _task is None or _task.done():
+        _task = asyncio.get_running_loop().create_task(_run(root), name="ler-settling")
+
+
+async def _run(root: Profile) -> None:
+    try:
+        await report_missing(root)
+    except Exception:
+        LOGGER.exception("could not check the wallet's anchored objects against the ledger")
+    try:
+        resumed = await EndorsementManager(root).resume_received()
+        if resumed:
+            LOGGER.info("answered %d endorsement requests left open by a restart", resumed)
+    except Exception:
+        LOGGER.exception("could not resume received endorsement requests")
+    while True:
+        for name, profile in list(_open.items()):
+            try:
+                manager = EndorsementManager(profile)
+                still_open = await manager.settle_open()
+                still_open += await manager.settle_submitted()
+                still_open += await settle_direct_writes(profile)
+            except Exception:
+                LOGGER.exception("settling the open writes of %s failed; retrying later", name)
+                continue
+            if not still_open and profile is not root:
+                _open.pop(name, None)
+        await asyncio.sleep(INTERVAL)
