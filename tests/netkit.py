@@ -48,6 +48,9 @@ class WebhookSink:
         return [p for a, t, p in self.received if a == agent and t == topic]
 
 
+EXCHANGE_TIMEOUT = 30
+
+
 def session_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
     """The local network on free ports, its second college as ``rival``, plus ``mallory``.
 
@@ -71,6 +74,8 @@ def session_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
     for agent in agents:
         if agent.role == "issuer":
             agent.extra_args = ["--webhook-url", f"{webhooks}/{agent.id}"]
+        # exchanges a killed agent interrupted end within a test's patience (e2e/test_faults)
+        agent.extra_args = [*agent.extra_args, "-o", f"ler.exchange_timeout={EXCHANGE_TIMEOUT}"]
     return local.model_copy(update={"agents": agents}).on_free_ports()
 
 
@@ -120,3 +125,17 @@ class Network:
         if key not in self.links:
             self.links[key] = await connect(admins[inviter], admins[invitee], invitee)
         return self.links[key]
+
+
+async def held_request(state: AdminClient, thread_id: str) -> dict:
+    """The endorser's record of the request on ``thread_id``, once it holds it for a person."""
+
+    def held(records: dict) -> list[dict]:
+        return [
+            x for x in records["results"] if x["thread_id"] == thread_id and x["state"] == "pending"
+        ]
+
+    pending = await state.wait_for(
+        "/ler/endorsement/requests?role=endorser", held, what="the held request"
+    )
+    return held(pending)[0]

@@ -11,6 +11,7 @@ Example (``--plugin-config plugins.yml``)::
       verifier:
         auto_verify: true     # apply the LER policy to received presentations
         accreditation_types: []
+      exchange_timeout: 300   # seconds without progress before an exchange is abandoned (0: never)
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
@@ -58,6 +59,7 @@ class LerConfig:
     endorsement: EndorsementConfig = field(default_factory=EndorsementConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     cache_ttl: int = 30  # seconds a resolved did:ler document is cached
+    exchange_timeout: float = 300.0  # seconds without progress before an exchange is abandoned
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
@@ -101,6 +103,7 @@ class LerConfig:
                 accreditation_types=tuple(verifier.get("accreditation_types") or ()),
             ),
             cache_ttl=int(raw.get("cache_ttl", 30)),
+            exchange_timeout=float(raw.get("exchange_timeout", 300.0)),
         )
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from netkit import Network as SessionNetwork
+from netkit import held_request
 
 from ler_badges import validate_credential
 from ler_chain import NetworkDescriptor
@@ -326,16 +327,7 @@ async def test_a_late_approval_reaches_the_wallet_and_the_next_change_builds_on_
         waiting = await college.post(status_path(first), {"status": "revoked", "wait": False})
         assert waiting["state"] == "valid" and waiting["endorsement_id"]  # nothing claimed yet
         author = await college.get(f"/ler/endorsement/requests/{waiting['endorsement_id']}")
-        held = await state.wait_for(
-            "/ler/endorsement/requests?role=endorser",
-            lambda r: [
-                x
-                for x in r["results"]
-                if x["thread_id"] == author["thread_id"] and x["state"] == "pending"
-            ],
-            what="the held status list change",
-        )
-        [request] = [x for x in held["results"] if x["thread_id"] == author["thread_id"]]
+        request = await held_request(state, author["thread_id"])
 
         # while it waits, the next change of that list is refused with what to do
         with pytest.raises(AdminError, match="waiting for the state's endorser") as refused:

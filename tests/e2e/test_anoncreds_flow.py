@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from chaintime import later_second
-from netkit import Network
+from netkit import Network, held_request
 
 from ler_chain import LedgerClient, NetworkDescriptor, parse_anoncreds_id
 from ler_node.ledger.local import LedgerHome, ledger_down, ledger_up
@@ -257,18 +257,7 @@ async def _held_request(author: AdminClient, state: AdminClient, since: set[str]
         what="the author's request",
     )
     [request] = fresh(sent)
-
-    def held(records: dict) -> list[dict]:
-        return [
-            x
-            for x in records["results"]
-            if x["thread_id"] == request["thread_id"] and x["state"] == "pending"
-        ]
-
-    pending = await state.wait_for(
-        "/ler/endorsement/requests?role=endorser", held, what="the held request"
-    )
-    return held(pending)[0]["endorsement_id"]
+    return (await held_request(state, request["thread_id"]))["endorsement_id"]
 
 
 async def _schema_ids(admin: AdminClient) -> list[str]:

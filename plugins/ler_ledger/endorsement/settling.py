@@ -5,7 +5,8 @@ author requests are settled from the chain, and the endorser answers the request
 never answered (it may have crashed mid-way). Then, every
 :data:`INTERVAL` seconds, each wallet with open requests settles them, so a request whose answer
 was lost or negative ends (done, or failed with a reason) within its signature's validity plus
-one interval, without anyone asking.
+one interval, without anyone asking. Every 30 s, DIDComm exchanges stalled longer than
+``ler.exchange_timeout`` are abandoned (:mod:`ler_ledger.exchanges`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import logging
 from acapy_agent.core.profile import Profile
 
 from ..direct_writes import settle_direct_writes
+from ..exchanges import abandon_stalled
+from ..ledger import LedgerService
 from ..reconcile import report_missing
 from .manager import EndorsementManager
 
 LOGGER = logging.getLogger(__name__)
 
 INTERVAL = 5.0
+EXCHANGE_ROUNDS = 6  # stalled DIDComm exchanges are looked for every 30 s (or half the timeout)
 
 _open: dict[str, Profile] = {}
 _task: asyncio.Task | None = None
@@ -51,7 +55,16 @@ async def _run(root: Profile) -> None:
             LOGGER.info("answered %d endorsement requests left open by a restart", resumed)
     except Exception:
         LOGGER.exception("could not resume received endorsement requests")
+    config = root.inject(LedgerService).config
+    every = max(1, min(EXCHANGE_ROUNDS, int(config.exchange_timeout / (2 * INTERVAL))))
+    rounds = 0
     while True:
+        if rounds % every == 0:
+            try:
+                await abandon_stalled(root, config.exchange_timeout)
+            except Exception:
+                LOGGER.exception("could not check for stalled exchanges; retrying later")
+        rounds += 1
         for name, profile in list(_open.items()):
             try:
                 manager = EndorsementManager(profile)
