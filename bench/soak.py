@@ -111,7 +111,10 @@ async def flows(stack: LerStack, concurrency: int, until: float) -> list[flowkit
 
     async def worker() -> None:
         while time.monotonic() < until:
-            outcomes.append(await flowkit.timed_flow(stack.flow, next(counter)))
+            outcome = await flowkit.timed_flow(stack.flow, next(counter))
+            outcomes.append(outcome)
+            if outcome.status != "finished":
+                await asyncio.sleep(1.0)  # a process is down: do not spin on it
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return outcomes
@@ -165,6 +168,7 @@ async def settle_writes(stack: LerStack, college: AdminClient) -> dict[str, Any]
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     """Run the soak and return its figures."""
     rng = random.Random(args.seed)
+    load_before = os.getloadavg()[0]
     async with ler_stack(128, log=log) as stack:
         college = stack.admins["college"]
         issuer = stack.info.agent("college").did or ""
@@ -184,7 +188,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     reasons = Counter(f"{o.exchange}: {o.reason[:120]}" for o in outcomes if o.reason)
     return {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "other_load_cpus": round(flowkit.machine_busy(), 2),
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
         "seconds": args.seconds,
         "concurrency": args.concurrency,
         "kills": dict(kills),

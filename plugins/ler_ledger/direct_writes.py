@@ -149,8 +149,12 @@ async def send_direct(
     return result
 
 
-async def settle_direct_writes(profile: Profile) -> int:
-    """Settle this wallet's open direct writes from the chain; returns how many stay open."""
+async def settle_direct_writes(profile: Profile, wait: float = 2.0) -> int:
+    """Settle this wallet's open direct writes from the chain; returns how many stay open.
+
+    A write still in the node's pool is given ``wait`` seconds to be mined before it counts as
+    open (the next round tries again).
+    """
     records: list[LerWriteRecord] = []
     async with profile.session() as session:
         for state in LerWriteRecord.OPEN_STATES:
@@ -161,7 +165,9 @@ async def settle_direct_writes(profile: Profile) -> int:
     still_open = 0
     for record in records:
         try:
-            settled = await writer.settle(record.tx_hash or "", int(record.nonce or 0), timeout=10)
+            settled = await writer.settle(
+                record.tx_hash or "", int(record.nonce or 0), timeout=wait
+            )
         except LedgerError as exc:
             LOGGER.info("write %s not settled yet: %s", record.write_id, exc)
             still_open += 1

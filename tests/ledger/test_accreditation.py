@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
+from chaintime import later_second
 
 from ler_chain import AccreditationStatus, LedgerClient
 from ler_chain.errors import (
@@ -31,7 +30,7 @@ async def test_accredit_suspend_reinstate_withdraw(state_client: LedgerClient) -
     assert not await registry.is_accredited(college.did, "OtherType", t_active)
     assert not await registry.is_accredited(college.did, TYPE, now + 10_000)  # window closed
 
-    await asyncio.sleep(1.05)
+    await later_second(state_client.descriptor)
     await state_client.send(registry.suspend(college.did, TYPE, "audit pending"))
     t_suspended = await state_client.ledger_time()
     assert not await registry.is_accredited(college.did, TYPE, t_suspended)
@@ -39,11 +38,11 @@ async def test_accredit_suspend_reinstate_withdraw(state_client: LedgerClient) -
     terms = await registry.accreditation_at(college.did, TYPE, t_suspended)
     assert terms.status is AccreditationStatus.SUSPENDED
 
-    await asyncio.sleep(1.05)
+    await later_second(state_client.descriptor)
     await state_client.send(registry.reinstate(college.did, TYPE))
     assert await registry.is_accredited(college.did, TYPE, await state_client.ledger_time())
 
-    await asyncio.sleep(1.05)
+    await later_second(state_client.descriptor)
     await state_client.send(registry.withdraw(college.did, TYPE, "closed"))
     t_withdrawn = await state_client.ledger_time()
     assert not await registry.is_accredited(college.did, TYPE, t_withdrawn)

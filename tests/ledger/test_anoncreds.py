@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
+from chaintime import later_second
 
 from ler_chain import CredDefId, LedgerClient, LedgerNotFoundError, RevRegDefId, SchemaId
 from ler_chain.errors import (
@@ -155,7 +155,7 @@ async def test_status_list_as_of_time_across_updates(state_client: LedgerClient)
     expected = [[0] * 64]
     bits = [0] * 64
     for entry, index in enumerate([3, 17, 40], start=1):
-        await asyncio.sleep(1.05)  # distinct block times
+        await later_second(state_client.descriptor)
         bits = list(bits)
         bits[index] = 1
         await endorse(

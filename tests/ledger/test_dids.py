@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
+from chaintime import later_second
 
 from ler_chain import LedgerClient, LocalSigner
 from ler_chain.errors import (
@@ -63,7 +63,7 @@ async def test_unknown_did_is_not_found(state_client: LedgerClient) -> None:
 async def test_key_rotation_and_endpoint_keep_history(state_client: LedgerClient) -> None:
     college = await anchor_college(state_client, "http://old")
     first = await state_client.dids.resolve(college.did)
-    await asyncio.sleep(1.1)  # let the block time move on
+    await later_second(state_client.descriptor)
     new_key = os.urandom(32)
     signed = await state_client.sign_for_endorsement(
         state_client.dids.update(college.did, new_key, "http://new"), college.signer

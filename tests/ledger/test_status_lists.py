@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 
 import pytest
+from chaintime import later_second
 from eth_utils import keccak
 
 from ler_chain import LedgerClient, LedgerNotFoundError, LocalSigner, Write
@@ -56,7 +56,7 @@ async def test_publish_and_read_versions(state_client: LedgerClient) -> None:
     assert (latest.version, latest.issuer, latest.list_id) == (1, college.did, list_id)
     assert latest.list == bits() and latest.list_hash == keccak(bits())
 
-    await asyncio.sleep(1.05)  # a later block time
+    await later_second(state_client.descriptor)
     await endorse(state_client, lists.publish(college.did, list_id, 1, bits(7, 42)), college)
     second = await lists.latest(college.did, list_id)
     assert second.version == 2 and second.list == bits(7, 42)

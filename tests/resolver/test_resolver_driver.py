@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from chaintime import later_second
 
 from ler_chain import LedgerClient, LerDid, LocalSigner, NetworkDescriptor
 from ler_chain.did_document import ed25519_multikey
@@ -86,7 +87,7 @@ async def test_versions_by_time_and_number(state_client: LedgerClient, driver: T
     did, author, old_key = await anchor(state_client)
     _, first, _ = await get(driver, str(did))
     created = first["didDocumentMetadata"]["created"]
-    await asyncio.sleep(1.05)  # a later block time
+    await later_second(state_client.descriptor)
     new_key = os.urandom(32)
     await endorse(state_client, state_client.dids.update(did, new_key, ""), author)
 
