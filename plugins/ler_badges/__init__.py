@@ -4,7 +4,8 @@ The package's modules are a library free of ACA-Py:
 
 - :mod:`~ler_badges.document_loader`: bundled JSON-LD contexts, never the network;
 - :mod:`~ler_badges.canonicalization`: RDF Dataset Canonicalization in safe mode;
-- :mod:`~ler_badges.cryptosuite`: the ``eddsa-rdfc-2022`` Data Integrity cryptosuite;
+- :mod:`~ler_badges.cryptosuite`: the ``eddsa-rdfc-2022`` Data Integrity cryptosuite, binding
+  the generic :mod:`~ler_badges.data_integrity` proof to :mod:`~ler_badges.eddsa_rdfc_2022`;
 - :mod:`~ler_badges.multikey` and :mod:`~ler_badges.keys`: Ed25519 Multikey, did:key, signing;
 - :mod:`~ler_badges.validation`: OB 3.0 / CLR 2.0 JSON Schema validation with readable errors;
 - :mod:`~ler_badges.issuance`: complete a registrar's template and check it may be signed;
@@ -59,7 +60,13 @@ from .errors import (
     SchemaValidationError,
     SignatureMismatchError,
 )
-from .issuance import IssuanceError, check_issuable, nested_credentials, prepare_credential
+from .issuance import (
+    IssuanceError,
+    PreparedCredential,
+    check_issuable,
+    nested_credentials,
+    prepare_credential,
+)
 from .keys import local_signer, public_key_of, verify_ed25519
 from .multikey import (
     decode_multikey,
@@ -87,6 +94,7 @@ from .validation import (
 )
 from .verification import (
     Check,
+    CredentialVerdict,
     ResolvedKey,
     Verdict,
     VerificationEnvironment,
@@ -115,6 +123,7 @@ __all__ = [
     "Check",
     "ContextNotBundledError",
     "CredentialKind",
+    "CredentialVerdict",
     "IssuanceError",
     "KeyResolutionError",
     "KeyResolver",
@@ -122,6 +131,7 @@ __all__ = [
     "MalformedProofError",
     "MultikeyError",
     "OfflineDocumentLoader",
+    "PreparedCredential",
     "ProofCreationError",
     "ProofError",
     "ProofVerificationError",

@@ -5,22 +5,34 @@ filled in: ``@context``, ``id`` (``urn:uuid:``), ``type``, the issuer's Profile,
 (now) and ``credentialSchema``; ``credentialStatus`` is set by the status list manager. A CLR's
 ``credentialSubject.verifiableCredential`` may hold templates too: each is completed the same
 way (same issuer, same learner) and later signed on its own, so each verifies by itself.
+
+:class:`PreparedCredential` is the result of the one check a credential gets before it is
+signed (its kind, the credentials it bundles, later its status entries), carried to signing so
+that the schema validation and canonicalization are not repeated.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from .canonicalization import canonicalize
 from .document_loader import OfflineDocumentLoader
 from .errors import BadgesError
 from .validation import CredentialKind, credential_kind, validate_credential
 
-__all__ = ["IssuanceError", "check_issuable", "nested_credentials", "prepare_credential"]
+__all__ = [
+    "IssuanceError",
+    "PreparedCredential",
+    "check_issuable",
+    "nested_credentials",
+    "prepare_credential",
+]
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -138,6 +150,55 @@ def nested_credentials(credential: Mapping[str, Any]) -> list[dict[str, Any]]:
     return nested
 
 
+@dataclass(frozen=True)
+class PreparedCredential:
+    """A complete credential that passed :func:`check_issuable`, with what the check learned.
+
+    ``nested`` are the AchievementCredentials a CLR bundles (the same objects as in
+    ``document``); ``status_entries`` the (list URL, index) of each of :attr:`items`, once taken.
+    """
+
+    kind: CredentialKind
+    document: dict[str, Any]
+    nested: tuple[dict[str, Any], ...] = ()
+    status_entries: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def check(
+        cls, credential: Mapping[str, Any], loader: OfflineDocumentLoader | None = None
+    ) -> PreparedCredential:
+        """Check ``credential`` (see :func:`check_issuable`), once; keep what the check learned."""
+        kind = validate_credential(credential)
+        canonicalize(credential, loader)
+        nested = tuple(nested_credentials(credential))
+        for item in nested:
+            canonicalize(item, loader)
+        return cls(kind, cast(dict[str, Any], credential), nested)
+
+    @property
+    def items(self) -> tuple[dict[str, Any], ...]:
+        """Every credential issued: the bundled ones first, then the document itself."""
+        return (*self.nested, self.document)
+
+    def with_status(
+        self,
+        entries: Sequence[tuple[str, int]],
+        entry: Callable[[str, int], dict[str, Any]],
+    ) -> PreparedCredential:
+        """Set each item's ``credentialStatus`` to ``entry(url, index)`` (in place); remember them.
+
+        The provisional entry the check saw has the same shape, so the check still holds.
+        """
+        for item, (url, index) in zip(self.items, entries, strict=True):
+            item["credentialStatus"] = entry(url, index)
+        return dataclasses.replace(self, status_entries=tuple(entries))
+
+    def with_nested(self, nested: Sequence[dict[str, Any]]) -> PreparedCredential:
+        """The CLR with its bundled credentials replaced (e.g. by their signed copies)."""
+        self.document["credentialSubject"]["verifiableCredential"] = list(nested)
+        return dataclasses.replace(self, nested=tuple(nested))
+
+
 def check_issuable(
     credential: Mapping[str, Any], loader: OfflineDocumentLoader | None = None
 ) -> CredentialKind:
@@ -148,8 +209,4 @@ def check_issuable(
     ``@context`` that is not bundled; nothing is fetched) or
     :class:`~ler_badges.errors.CanonicalizationError` (terms a signature would not cover).
     """
-    kind = validate_credential(credential)
-    canonicalize(credential, loader)
-    for nested in nested_credentials(credential):
-        canonicalize(nested, loader)
-    return kind
+    return PreparedCredential.check(credential, loader).kind

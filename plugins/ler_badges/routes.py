@@ -220,10 +220,11 @@ class VerifyRequestSchema(OpenAPISchema):
 
 
 class CheckResultSchema(OpenAPISchema):
-    """One named check."""
+    """One named check (``ler_ledger``'s ``Check``, shared by every verifier)."""
 
     name = fields.Str(metadata={"example": "status"})
     outcome = fields.Str(metadata={"example": "passed", "description": "passed, failed, skipped"})
+    passed = fields.Bool(allow_none=True, metadata={"description": "null when skipped"})
     detail = fields.Str()
     code = fields.Str(allow_none=True, metadata={"example": "revoked"})
 
@@ -248,10 +249,13 @@ class PresExIdMatchSchema(OpenAPISchema):
 
 
 class PresentationVerdictSchema(OpenAPISchema):
-    """The verdict on a received presentation."""
+    """The verdict on a received presentation, from the verdict store AnonCreds verdicts share."""
 
     pres_ex_id = fields.Str()
+    format = fields.Str(metadata={"example": "dif", "description": "dif or anoncreds"})
     verified = fields.Bool()
+    reasons = fields.List(fields.Str(), metadata={"example": ["credential[0]: revoked"]})
+    checks = fields.List(fields.Nested(CheckResultSchema()))
     presentation = fields.List(fields.Nested(CheckResultSchema()))
     credentials = fields.List(fields.Nested(VerdictSchema()))
     skills = fields.List(fields.Dict())

@@ -18,15 +18,19 @@ The checks, in order:
 A CLR's nested AchievementCredentials are verified the same way, each on its own; the CLR
 verifies only if they all do. The verdict also lists the skills (with levels) the credential
 proves. Where keys, status lists and accreditations come from is the job of a
-:class:`VerificationEnvironment`, so this module needs no ACA-Py and no network.
+:class:`VerificationEnvironment`, so this module needs no ACA-Py and no network. Checks and
+verdicts are the model every verifier of the network shares (``ler_ledger``'s ``Check`` and
+``Verdict``); a credential's verdict adds what it is about and the skills it proves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
+
+from ler_ledger import Check, Verdict
 
 from .bitstring import ENTRY_TYPE, StatusEntry, StatusListError
 from .cryptosuite import verify_proof
@@ -44,6 +48,7 @@ from .validation import CredentialKind, credential_kind, schema_problems
 
 __all__ = [
     "Check",
+    "CredentialVerdict",
     "ResolvedKey",
     "Verdict",
     "VerificationEnvironment",
@@ -52,33 +57,7 @@ __all__ = [
     "verify_credential",
 ]
 
-Outcome = Literal["passed", "failed", "skipped"]
 MAX_NESTING = 2
-
-
-@dataclass
-class Check:
-    """One named check: ``passed``, ``failed`` (with a ``code``) or ``skipped``."""
-
-    name: str
-    outcome: Outcome
-    detail: str
-    code: str | None = None
-
-    @classmethod
-    def passed(cls, name: str, detail: str) -> Check:
-        """A check that passed."""
-        return cls(name, "passed", detail)
-
-    @classmethod
-    def failed(cls, name: str, code: str, detail: str) -> Check:
-        """A check that failed, with a short machine-readable ``code``."""
-        return cls(name, "failed", detail, code)
-
-    @classmethod
-    def skipped(cls, name: str, detail: str) -> Check:
-        """A check that does not apply or was not asked for."""
-        return cls(name, "skipped", detail)
 
 
 @dataclass(frozen=True)
@@ -112,39 +91,13 @@ class VerificationEnvironment(Protocol):
 
 
 @dataclass
-class Verdict:
-    """The outcome of verifying one credential."""
+class CredentialVerdict(Verdict):
+    """The verdict on one credential: what it is, who issued it, the skills it proves."""
 
-    credential_id: str | None
-    kind: str
-    issuer: dict[str, Any]
-    verified: bool = False
-    checks: list[Check] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    credential_id: str | None = None
+    kind: str = "unknown"
+    issuer: dict[str, Any] = field(default_factory=dict)
     skills: list[dict[str, Any]] = field(default_factory=list)
-    credentials: list[Verdict] = field(default_factory=list)
-
-    def check(self, name: str) -> Check:
-        """The check called ``name``."""
-        return next(check for check in self.checks if check.name == name)
-
-    def add(self, check: Check) -> None:
-        """Record a check."""
-        self.checks.append(check)
-
-    def finish(self) -> Verdict:
-        """Set ``verified`` and ``reasons`` from the checks and the nested verdicts."""
-        self.reasons = [
-            check.code or check.name for check in self.checks if check.outcome == "failed"
-        ]
-        for index, nested in enumerate(self.credentials):
-            self.reasons += [f"credential[{index}]: {reason}" for reason in nested.reasons]
-        self.verified = not self.reasons
-        return self
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return asdict(self)
 
 
 def issuer_id(credential: Mapping[str, Any]) -> str | None:
@@ -304,15 +257,17 @@ async def verify_credential(
     *,
     loader: OfflineDocumentLoader | None = None,
     _depth: int = 0,
-) -> Verdict:
+) -> CredentialVerdict:
     """Run every check on ``credential`` (and, for a CLR, on each credential it bundles)."""
     loader = loader or OfflineDocumentLoader()
     if not isinstance(credential, Mapping):
-        verdict = Verdict(None, "unknown", {"id": None, "name": None})
+        verdict = CredentialVerdict(issuer={"id": None, "name": None})
         verdict.add(Check.failed("schema", "schema", "the credential must be a JSON object"))
         return verdict.finish()
     kind = credential_kind(credential)
-    verdict = Verdict(credential.get("id"), kind.value, _issuer_summary(credential))
+    verdict = CredentialVerdict(
+        credential_id=credential.get("id"), kind=kind.value, issuer=_issuer_summary(credential)
+    )
     signature = await _check_signature(credential, env, loader)
     verdict.add(signature)
     verdict.add(_check_schema(credential, kind))

@@ -6,55 +6,111 @@ type ``askar-anoncreds`` and ``--no-ledger``. ``setup`` only wires things togeth
 
 Other plugins' admin routes reuse the error contract (:mod:`.http_errors`: ``json_errors``,
 ``register_errors``, ``ErrorKind``), the schema validators (:mod:`.validators`) and the request
-helpers (``request_json``, ``request_profile``, ``local_did``) exported here.
+helpers (``request_json``, ``request_profile``, ``local_did``) exported here, and every verifier
+shares one verdict model (:mod:`.verdicts`: ``Check``, ``Verdict``) and one verdict store
+(``store_verdict``, ``load_verdict``; webhook ``VERDICT_TOPIC``). Importing the package loads no
+ACA-Py: the exports that need it are imported on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-from acapy_agent.anoncreds.registry import AnonCredsRegistry
-from acapy_agent.config.injection_context import InjectionContext
-from acapy_agent.core.protocol_registry import ProtocolRegistry
-from acapy_agent.resolver.did_resolver import DIDResolver
-from acapy_agent.wallet.did_method import DIDMethods
+from .verdicts import VERDICT_TOPIC, Check, Outcome, Verdict
 
-from . import http_errors, validators
-from .admin_requests import local_did, request_json, request_profile
-from .anoncreds import completions as anoncreds_completions
-from .anoncreds.registry import LerAnonCredsRegistry
-from .config import LerConfig
-from .did import completions as did_completions
-from .did.resolver import LerDIDResolver
-from .did_method import LER
-from .endorsement.message_types import MESSAGE_TYPES
-from .http_errors import ERROR_TABLE, ErrorKind, error_response, json_errors, register_errors
-from .ledger import LedgerService
+if TYPE_CHECKING:
+    from acapy_agent.config.injection_context import InjectionContext
+
+    from . import http_errors, validators
+    from .admin_requests import local_did, request_json, request_profile
+    from .anoncreds.registry import LerAnonCredsRegistry
+    from .config import LerConfig
+    from .did.resolver import LerDIDResolver
+    from .did_method import LER
+    from .http_errors import ERROR_TABLE, ErrorKind, error_response, json_errors, register_errors
+    from .ledger import LedgerService
+    from .verifier.store import load_verdict, store_verdict
 
 LOGGER = logging.getLogger(__name__)
 
 __all__ = [
     "ERROR_TABLE",
     "LER",
+    "VERDICT_TOPIC",
+    "Check",
     "ErrorKind",
     "LedgerService",
     "LerAnonCredsRegistry",
     "LerConfig",
     "LerDIDResolver",
+    "Outcome",
+    "Verdict",
     "error_response",
     "http_errors",
     "json_errors",
+    "load_verdict",
     "local_did",
     "register_errors",
     "request_json",
     "request_profile",
     "setup",
+    "store_verdict",
     "validators",
 ]
+
+#: Exports that need ACA-Py, imported on first use, so that the ACA-Py-free verdict model
+#: (:mod:`.verdicts`) can be imported from here by libraries that must not load ACA-Py.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "ERROR_TABLE": (".http_errors", "ERROR_TABLE"),
+    "ErrorKind": (".http_errors", "ErrorKind"),
+    "error_response": (".http_errors", "error_response"),
+    "json_errors": (".http_errors", "json_errors"),
+    "register_errors": (".http_errors", "register_errors"),
+    "http_errors": (".http_errors", None),
+    "validators": (".validators", None),
+    "local_did": (".admin_requests", "local_did"),
+    "request_json": (".admin_requests", "request_json"),
+    "request_profile": (".admin_requests", "request_profile"),
+    "LerAnonCredsRegistry": (".anoncreds.registry", "LerAnonCredsRegistry"),
+    "LerConfig": (".config", "LerConfig"),
+    "LerDIDResolver": (".did.resolver", "LerDIDResolver"),
+    "LER": (".did_method", "LER"),
+    "LedgerService": (".ledger", "LedgerService"),
+    "load_verdict": (".verifier.store", "load_verdict"),
+    "store_verdict": (".verifier.store", "store_verdict"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import an ACA-Py-dependent export on first use."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
 
 
 async def setup(context: InjectionContext) -> None:
     """Bind the ledger service and register the DID method, resolver, registry and protocol."""
+    from acapy_agent.anoncreds.registry import AnonCredsRegistry
+    from acapy_agent.core.protocol_registry import ProtocolRegistry
+    from acapy_agent.resolver.did_resolver import DIDResolver
+    from acapy_agent.wallet.did_method import DIDMethods
+
+    from .anoncreds import completions as anoncreds_completions
+    from .anoncreds.registry import LerAnonCredsRegistry
+    from .config import LerConfig
+    from .did import completions as did_completions
+    from .did.resolver import LerDIDResolver
+    from .did_method import LER
+    from .endorsement.message_types import MESSAGE_TYPES
+    from .ledger import LedgerService
+
     config = LerConfig.from_settings(context.settings)
     context.injector.bind_instance(LedgerService, LedgerService(config))
 

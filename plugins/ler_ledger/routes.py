@@ -45,7 +45,8 @@ from .validators import (
     uint64,
     uuid4,
 )
-from .verifier.events import load_verdict, verify_exchange
+from .verifier.events import verify_exchange
+from .verifier.store import load_verdict
 
 LOGGER = logging.getLogger(__name__)
 TAG = "ler"
@@ -281,12 +282,14 @@ class PresExIdMatchSchema(OpenAPISchema):
 
 
 class VerdictSchema(OpenAPISchema):
-    """An LER verification verdict."""
+    """A verification verdict, as the one verdict store keeps it."""
 
     pres_ex_id = fields.Str()
+    format = fields.Str(metadata={"example": "anoncreds", "description": "anoncreds or dif"})
     verified = fields.Bool()
     reasons = fields.List(fields.Str(), metadata={"example": ["revoked"]})
     checks = fields.List(fields.Dict())
+    credentials = fields.List(fields.Dict())
     revealed = fields.Dict()
 
 

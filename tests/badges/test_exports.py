@@ -12,6 +12,7 @@ MODULES = [
     "bitstring",
     "canonicalization",
     "cryptosuite",
+    "data_integrity",
     "document_loader",
     "errors",
     "issuance",

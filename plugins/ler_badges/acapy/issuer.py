@@ -6,6 +6,11 @@ learner's request comes back (``auto_issue``). Before anything is stored or sent
 is completed, its achievement aligned to the requested skills, and checked against its JSON
 Schema and the bundled contexts with a provisional status entry; only then are status entries
 taken, the CLR's nested credentials signed, and the offer made.
+
+That check is made once: its result, a :class:`~ler_badges.issuance.PreparedCredential`, is
+carried to signing (the real status entries have the provisional one's shape, and the nested
+proofs are our own), and so is the signer, resolved once per offer: the suite finds both in
+:class:`~.prepared.PreparedCredentials` when ACA-Py asks it to sign.
 """
 
 from __future__ import annotations
@@ -26,21 +31,24 @@ from acapy_agent.protocols.issue_credential.v2_0.message_types import (
 from acapy_agent.protocols.issue_credential.v2_0.messages.cred_format import V20CredFormat
 from acapy_agent.protocols.issue_credential.v2_0.messages.cred_proposal import V20CredProposal
 from acapy_agent.protocols.issue_credential.v2_0.models.cred_ex_record import V20CredExRecord
+from acapy_agent.vc.vc_ld.external_suite import ExternalSuiteProvider
 from acapy_agent.wallet.base import BaseWallet
 
 from ler_chain import LedgerError, LerDid
 
 from ..bitstring import ENTRY_TYPE, status_entry
 from ..cryptosuite import PROOF_TYPE, add_proof
-from ..issuance import check_issuable, nested_credentials, prepare_credential
+from ..issuance import PreparedCredential, nested_credentials, prepare_credential
 from ..skills import add_skills
 from ..validation import credential_kind
 from .errors import IssuanceRefused
-from .keys import did_signer
+from .keys import Signer, did_signer
 from .loader import suite_loader
+from .prepared import ReadyToSign
 from .records import IssuedBadgeRecord
 from .service import BadgesService
 from .status_lists import StatusListManager
+from .suite import LerSuiteProvider
 
 LD_PROOF = V20CredFormat.Format.LD_PROOF.api
 
@@ -84,17 +92,28 @@ class BadgeIssuer:
         issuer_did: str | None = None,
     ) -> dict[str, Any]:
         """The complete credential, checked with a provisional status entry; nothing is stored."""
+        prepared = await self.prepared(template, skills=skills, issuer_did=issuer_did)
+        return prepared.document
+
+    async def prepared(
+        self,
+        template: Mapping[str, Any],
+        *,
+        skills: Sequence[Mapping[str, Any]] = (),
+        issuer_did: str | None = None,
+    ) -> PreparedCredential:
+        """:meth:`prepare`, with what its one check learned (kind, nested credentials)."""
         issuer = await self.issuer_profile(issuer_did)
         credential = prepare_credential(template, issuer=issuer, now=datetime.now(UTC))
+        nested = nested_credentials(credential)
         if skills:
-            if nested_credentials(credential):
+            if nested:
                 raise IssuanceRefused("give a CLR's skills on each credential it bundles")
             add_skills(credential, skills)
         provisional = status_entry(self.service.status_base_url + "provisional", 0)
-        for item in [*nested_credentials(credential), credential]:
+        for item in [*nested, credential]:
             item["credentialStatus"] = dict(provisional)
-        check_issuable(credential, suite_loader())
-        return credential
+        return PreparedCredential.check(credential, suite_loader())
 
     async def offer(
         self,
@@ -110,48 +129,46 @@ class BadgeIssuer:
             connection = await ConnRecord.retrieve_by_id(session, connection_id)
         if not connection.is_ready:
             raise IssuanceRefused(f"connection {connection_id} is not active yet")
-        credential = await self.prepare(template, skills=skills, issuer_did=issuer_did)
-        issuer_did = credential["issuer"]["id"]
-        items = [*nested_credentials(credential), credential]
-        entries = await StatusListManager(self.profile).reserve(issuer_did, len(items))
-        for item, (url, index) in zip(items, entries, strict=True):
-            item["credentialStatus"] = status_entry(url, index)
-        check_issuable(credential, suite_loader())
-        await self._sign_nested(credential, issuer_did)
+        prepared = await self.prepared(template, skills=skills, issuer_did=issuer_did)
+        issuer_did = prepared.document["issuer"]["id"]
+        entries = await StatusListManager(self.profile).reserve(issuer_did, len(prepared.items))
+        prepared = prepared.with_status(entries, status_entry)
+        sign, method = await did_signer(self.profile, issuer_did)
+        prepared = await self._sign_nested(prepared, sign, method)
+        self._ready_to_sign(prepared.document, sign, method)
 
-        cred_ex = await self._send_offer(connection_id, credential, comment)
-        await self.record_issued(credential, entries, cred_ex.cred_ex_id, connection_id)
+        cred_ex = await self._send_offer(connection_id, offer_detail(prepared, method), comment)
+        await self.record_issued(
+            prepared.document, list(prepared.status_entries), cred_ex.cred_ex_id, connection_id
+        )
         return {
             "cred_ex_id": cred_ex.cred_ex_id,
-            "credential_id": credential["id"],
-            "kind": credential_kind(credential).value,
-            "credential": credential,
+            "credential_id": prepared.document["id"],
+            "kind": prepared.kind.value,
+            "credential": prepared.document,
         }
 
-    async def _sign_nested(self, credential: dict[str, Any], issuer_did: str) -> None:
-        nested = nested_credentials(credential)
-        if not nested:
-            return
-        sign, method = await did_signer(self.profile, issuer_did)
+    @staticmethod
+    async def _sign_nested(
+        prepared: PreparedCredential, sign: Signer, method: str
+    ) -> PreparedCredential:
+        if not prepared.nested:
+            return prepared
         signed = [
             await add_proof(item, sign=sign, verification_method=method, loader=suite_loader())
-            for item in nested
+            for item in prepared.nested
         ]
-        credential["credentialSubject"]["verifiableCredential"] = signed
+        return prepared.with_nested(signed)
+
+    def _ready_to_sign(self, credential: dict[str, Any], sign: Signer, method: str) -> None:
+        """Leave the checked credential and its signer for our suite (see :mod:`.prepared`)."""
+        provider = self.profile.inject_or(ExternalSuiteProvider)
+        if isinstance(provider, LerSuiteProvider):
+            provider.prepared.add(credential, ReadyToSign(self.profile, method, sign))
 
     async def _send_offer(
-        self, connection_id: str, credential: dict[str, Any], comment: str | None
+        self, connection_id: str, detail: dict[str, Any], comment: str | None
     ) -> V20CredExRecord:
-        _, method = await did_signer(self.profile, credential["issuer"]["id"])
-        detail = {
-            "credential": credential,
-            "options": {
-                "proofType": PROOF_TYPE,
-                "proofPurpose": "assertionMethod",
-                "verificationMethod": method,
-                "credentialStatus": {"type": ENTRY_TYPE},
-            },
-        }
         proposal = V20CredProposal(
             comment=comment,
             formats=[
@@ -197,3 +214,16 @@ class BadgeIssuer:
                     state="valid",
                 ).save(txn, reason="credential offered")
             await txn.commit()
+
+
+def offer_detail(prepared: PreparedCredential, verification_method: str) -> dict[str, Any]:
+    """The ``ld_proof`` credential detail offered: the credential and how ACA-Py signs it."""
+    return {
+        "credential": prepared.document,
+        "options": {
+            "proofType": PROOF_TYPE,
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": verification_method,
+            "credentialStatus": {"type": ENTRY_TYPE},
+        },
+    }

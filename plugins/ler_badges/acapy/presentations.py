@@ -3,8 +3,9 @@
 For each presentation of a present-proof 2.0 exchange (DIF format): the presentation's own proof
 (the learner's signature over the verifier's challenge and domain), then every credential with
 all checks of :func:`~ler_badges.verification.verify_credential`, plus ``holder``: the learner
-who presented is the credential's subject. The verdict is stored (a ``ler_badges_verification``
-webhook is emitted) and can be read back by ``pres_ex_id``.
+who presented is the credential's subject. The verdict goes to ``ler_ledger``'s one verdict store
+(format ``dif``, the ``ler_verification`` webhook), which AnonCreds verdicts share, and can be
+read back by ``pres_ex_id``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from acapy_agent.core.event_bus import Event
 from acapy_agent.core.profile import Profile
 from acapy_agent.protocols.present_proof.v2_0.messages.pres_format import V20PresFormat
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
-from acapy_agent.storage.error import StorageNotFoundError
 from acapy_agent.vc.ld_proofs import (
     AuthenticationProofPurpose,
     Ed25519Signature2018,
@@ -27,15 +27,18 @@ from acapy_agent.vc.ld_proofs import verify as ld_verify
 from acapy_agent.vc.ld_proofs.document_loader import DocumentLoader
 from acapy_agent.wallet.key_type import ED25519
 
-from ..verification import Check, verify_credential
+from ler_ledger import Check, Verdict, store_verdict
+from ler_ledger import load_verdict as load_verdict
+
+from ..verification import verify_credential
 from .environment import AgentEnvironment
 from .errors import PresentationError
-from .records import VerdictRecord
 from .service import BadgesService
 from .suite import EddsaRdfc2022Suite, is_badge
 
 LOGGER = logging.getLogger(__name__)
 DIF = V20PresFormat.Format.DIF
+FORMAT = "dif"
 PRESENTATION_RECEIVED = "^acapy::record::present_proof_v2_0::presentation-received$"
 
 
@@ -91,49 +94,28 @@ async def verify_exchange(profile: Profile, pres_ex_id: str) -> dict[str, Any]:
         raise PresentationError(f"presentation exchange {pres_ex_id} has no DIF presentation")
     options = request.get("options") or {}
     env = AgentEnvironment(profile)
-    presentations, credentials = [], []
+    verdict = Verdict()
     for presentation in received if isinstance(received, list) else [received]:
         check, holder = await _presentation_check(
             profile, presentation, options.get("challenge"), options.get("domain")
         )
-        presentations.append(check)
+        verdict.add(check)
         nested = presentation.get("verifiableCredential") or []
         for credential in nested if isinstance(nested, list) else [nested]:
-            verdict = await verify_credential(credential, env)
-            verdict.add(_holder_check(credential, holder))
-            credentials.append(verdict.finish())
-    verified = bool(credentials) and all(c.outcome != "failed" for c in presentations)
-    verified = verified and all(v.verified for v in credentials)
-    result = {
-        "pres_ex_id": pres_ex_id,
-        "verified": verified,
-        "presentation": [vars(check) for check in presentations],
-        "credentials": [verdict.as_dict() for verdict in credentials],
-        "skills": [skill for verdict in credentials for skill in verdict.skills],
-    }
-    await _store(profile, pres_ex_id, result)
-    return result
-
-
-async def _store(profile: Profile, pres_ex_id: str, verdict: dict[str, Any]) -> None:
-    state = "verified" if verdict["verified"] else "refused"
-    async with profile.session() as session:
-        try:
-            record = await VerdictRecord.retrieve_by_tag_filter(session, {"pres_ex_id": pres_ex_id})
-            record.verdict, record.state = verdict, state
-        except StorageNotFoundError:
-            record = VerdictRecord(pres_ex_id=pres_ex_id, verdict=verdict, state=state)
-        await record.save(session, reason="presentation verified", event=True)
-
-
-async def load_verdict(profile: Profile, pres_ex_id: str) -> dict[str, Any] | None:
-    """The stored verdict of an exchange, if it was verified."""
-    async with profile.session() as session:
-        try:
-            record = await VerdictRecord.retrieve_by_tag_filter(session, {"pres_ex_id": pres_ex_id})
-        except StorageNotFoundError:
-            return None
-    return record.verdict
+            credential_verdict = await verify_credential(credential, env)
+            credential_verdict.add(_holder_check(credential, holder))
+            verdict.credentials.append(credential_verdict.finish())
+    if not verdict.credentials:
+        verdict.add(Check.failed("credentials", "no-credentials", "it presents no credential"))
+    verdict.finish()
+    return await store_verdict(
+        profile,
+        pres_ex_id,
+        FORMAT,
+        verdict,
+        presentation=[c.as_dict() for c in verdict.checks if c.name == "presentation"],
+        skills=[skill for nested in verdict.credentials for skill in nested.skills],
+    )
 
 
 async def on_presentation_received(profile: Profile, event: Event) -> None:

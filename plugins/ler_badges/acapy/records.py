@@ -1,4 +1,7 @@
-"""What the plugin keeps in the wallet: status lists, issued credentials, verification verdicts."""
+"""What the plugin keeps in the wallet: status lists and issued credentials.
+
+Verification verdicts live in ``ler_ledger``'s one verdict store, with the AnonCreds ones.
+"""
 
 from __future__ import annotations
 
@@ -171,54 +174,3 @@ class IssuedBadgeRecordSchema(BaseRecordSchema):
     parent_id = fields.Str(required=False, allow_none=True, metadata={"description": "CLR id"})
     state = fields.Str(required=False, metadata={"example": "valid"})
     reason = fields.Str(required=False, allow_none=True)
-
-
-class VerdictRecord(BaseRecord):
-    """The verification verdict of a received presentation (saving it emits a webhook)."""
-
-    class Meta:
-        """Record metadata."""
-
-        schema_class = "VerdictRecordSchema"
-
-    RECORD_TYPE = "ler_badges_verdict"
-    RECORD_ID_NAME = "verdict_id"
-    RECORD_TOPIC = "ler_badges_verification"
-    TAG_NAMES = {"pres_ex_id", "state"}
-
-    def __init__(
-        self,
-        *,
-        verdict_id: str | None = None,
-        pres_ex_id: str | None = None,
-        verdict: dict[str, Any] | None = None,
-        state: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(verdict_id, state, **kwargs)
-        self.pres_ex_id = pres_ex_id
-        self.verdict = verdict
-
-    @property
-    def verdict_id(self) -> str:
-        """The record's id."""
-        return self._id
-
-    @property
-    def record_value(self) -> dict[str, Any]:
-        """What is stored."""
-        return _value(self, ("pres_ex_id", "verdict", "state"))
-
-
-class VerdictRecordSchema(BaseRecordSchema):
-    """Schema of :class:`VerdictRecord`."""
-
-    class Meta:
-        """Schema metadata."""
-
-        model_class = VerdictRecord
-        unknown = EXCLUDE
-
-    verdict_id = fields.Str(required=False)
-    pres_ex_id = fields.Str(required=False)
-    verdict = fields.Dict(required=False)

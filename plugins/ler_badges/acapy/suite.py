@@ -9,7 +9,8 @@ the 1EdTech test vectors), with the private key kept in the askar wallet.
 
 Before signing an Open Badges or CLR credential the suite validates it against its JSON Schema
 and canonicalizes it offline, whichever ACA-Py route led here: nothing that breaks the schema or
-names an unknown context is ever signed.
+names an unknown context is ever signed. A credential our issuer already checked and offered
+(:mod:`.prepared`) is not checked again, and is signed with the signer the issuer resolved.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from ..cryptosuite import CRYPTOSUITE, PROOF_TYPE, add_proof, verify_proof
 from ..errors import BadgesError
 from ..issuance import check_issuable
 from ..verification import issuer_id
-from .keys import ASSERTION, AUTHENTICATION, resolve_key
+from .keys import ASSERTION, AUTHENTICATION, Signer, resolve_key
 from .loader import suite_loader
+from .prepared import PreparedCredentials
 from .service import BadgesService
 
 BADGE_TYPES = frozenset(
@@ -63,17 +65,27 @@ class EddsaRdfc2022Suite(LinkedDataProof):
     def __init__(
         self,
         *,
-        key_pair: WalletKeyPair,
+        key_pair: WalletKeyPair | None = None,
         verification_method: str | None = None,
         proof: dict | None = None,
+        profile: Profile | None = None,
+        prepared: PreparedCredentials | None = None,
     ) -> None:
+        """``key_pair`` or, to resolve it when signing, ``profile``; ``prepared``: see above."""
         super().__init__(proof=proof)
+        if key_pair is None and profile is None:
+            raise ValueError("a key pair or a profile is needed")
         self.key_pair = key_pair
         self.verification_method = verification_method
+        self.prepared = prepared
+        self._profile = profile
 
     @property
     def profile(self) -> Profile:
         """The profile whose wallet and resolver the suite uses."""
+        if self._profile is not None:
+            return self._profile
+        assert self.key_pair is not None
         return self.key_pair.profile
 
     @property
@@ -82,21 +94,37 @@ class EddsaRdfc2022Suite(LinkedDataProof):
         service = self.profile.inject_or(BadgesService)
         return service.config.verifier.pinned_keys if service else {}
 
+    async def _wallet_key_pair(self, verification_method: str) -> WalletKeyPair:
+        """The wallet key ``verification_method`` names (bound to it in the wallet if new)."""
+        if self.key_pair is None:
+            async with self.profile.session() as session:
+                key_info = await MultikeyManager(session).resolve_and_bind_kid(verification_method)
+            self.key_pair = WalletKeyPair(
+                profile=self.profile,
+                key_type=ED25519,
+                public_key_base58=multikey_to_verkey(key_info["multikey"]),
+            )
+        return self.key_pair
+
     async def create_proof(
         self, *, document: dict, purpose: ProofPurpose, document_loader: DocumentLoaderMethod
     ) -> dict:
-        """Sign ``document`` (schema-checked first if it is a badge or CLR)."""
+        """Sign ``document`` (schema-checked first if it is a badge or CLR not yet checked)."""
         if not self.verification_method:
             raise LinkedDataProofException("no verification method to sign with")
+        checked: Signer | None = None  # the issuer's signer, if it checked this document
+        if self.prepared is not None:
+            checked = self.prepared.take(self.profile, document, self.verification_method)
+        sign = checked or (await self._wallet_key_pair(self.verification_method)).sign
         try:
-            if is_badge(document):
+            if checked is None and is_badge(document):
                 check_issuable(document, suite_loader())
             given = {k: v for k, v in (self.proof or {}).items() if k in _OPTION_FIELDS and v}
             options = {**given, **purpose.update({})}
             options.pop("proofPurpose", None)
             secured = await add_proof(
                 document,
-                sign=self.key_pair.sign,
+                sign=sign,
                 verification_method=self.verification_method,
                 created=(self.proof or {}).get("created"),
                 proof_purpose=purpose.term,
@@ -161,7 +189,13 @@ class EddsaRdfc2022Suite(LinkedDataProof):
 
 
 class LerSuiteProvider(ExternalSuiteProvider):
-    """Hands ACA-Py our suite for ``DataIntegrityProof``; other proof types stay ACA-Py's."""
+    """Hands ACA-Py our suite for ``DataIntegrityProof``; other proof types stay ACA-Py's.
+
+    It also holds the credentials our issuer checked and offered (:attr:`prepared`).
+    """
+
+    def __init__(self) -> None:
+        self.prepared = PreparedCredentials()
 
     async def get_suite(
         self,
@@ -171,16 +205,15 @@ class LerSuiteProvider(ExternalSuiteProvider):
         verification_method: str,
         did_info: DIDInfo,
     ) -> LinkedDataProof | None:
-        """Our suite, signing with the wallet key that ``verification_method`` names."""
+        """Our suite, signing with the wallet key that ``verification_method`` names.
+
+        The key is looked up when the suite signs, and only if the issuer has not resolved it.
+        """
         if proof_type != PROOF_TYPE:
             return None
-        async with profile.session() as session:
-            key_info = await MultikeyManager(session).resolve_and_bind_kid(verification_method)
-        key_pair = WalletKeyPair(
-            profile=profile,
-            key_type=ED25519,
-            public_key_base58=multikey_to_verkey(key_info["multikey"]),
-        )
         return EddsaRdfc2022Suite(
-            key_pair=key_pair, verification_method=verification_method, proof=proof
+            profile=profile,
+            verification_method=verification_method,
+            proof=proof,
+            prepared=self.prepared,
         )

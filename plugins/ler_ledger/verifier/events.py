@@ -1,4 +1,7 @@
-"""Applying the LER verification policy when a presentation arrives, and recording verdicts."""
+"""Applying the LER verification policy when a presentation arrives, and recording verdicts.
+
+Verdicts go to the one verdict store (:mod:`.store`), which the ``ler_badges`` verifier shares.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +17,15 @@ from acapy_agent.protocols.present_proof.v2_0.formats.anoncreds.handler import (
 )
 from acapy_agent.protocols.present_proof.v2_0.manager import V20PresManager
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
-from acapy_agent.storage.base import BaseStorage
-from acapy_agent.storage.error import StorageNotFoundError
-from acapy_agent.storage.record import StorageRecord
 
 from ..ledger import LedgerService
-from .policy import INVALID, LerPresentationVerifier, Verdict
+from ..verdicts import Check, Verdict
+from .policy import INVALID, AnonCredsVerdict, LerPresentationVerifier
+from .store import emit_verdict, load_verdict, store_verdict
 
 LOGGER = logging.getLogger(__name__)
 
-VERDICT_RECORD_TYPE = "ler_verification"
-VERIFICATION_TOPIC = "acapy::webhook::ler_verification"
+FORMAT = "anoncreds"
 PRESENTATION_RECEIVED = re.compile(r"^acapy::record::present_proof_v2_0::presentation-received$")
 
 
@@ -65,24 +66,24 @@ async def verify_exchange(profile: Profile, pres_ex_id: str) -> dict[str, Any]:
         )
 
     verdict = await LerPresentationVerifier(profile).verify(record)
-    result = {"pres_ex_id": pres_ex_id, **verdict.as_dict()}
-    await _store_verdict(profile, pres_ex_id, result)
+    result = await store_verdict(profile, pres_ex_id, FORMAT, verdict, emit=False)
     await _finish_exchange(profile, record, verdict)
-    await profile.notify(VERIFICATION_TOPIC, result)
+    await emit_verdict(profile, result)
     return result
 
 
 async def _fail_exchange(profile: Profile, pres_ex_id: str, error: Exception) -> None:
     """Mark an exchange whose verification crashed as not verified, saying why."""
-    verdict = Verdict(verified=False)
-    verdict.add("verification", False, f"the presentation could not be verified: {error}", INVALID)
-    result = {"pres_ex_id": pres_ex_id, **verdict.as_dict()}
+    verdict = AnonCredsVerdict()
+    detail = f"the presentation could not be verified: {error}"
+    verdict.add(Check.failed("verification", INVALID, detail))
+    verdict.finish()
     try:
         async with profile.session() as session:
             record = await V20PresExRecord.retrieve_by_id(session, pres_ex_id)
-        await _store_verdict(profile, pres_ex_id, result)
+        result = await store_verdict(profile, pres_ex_id, FORMAT, verdict, emit=False)
         await _finish_exchange(profile, record, verdict)
-        await profile.notify(VERIFICATION_TOPIC, result)
+        await emit_verdict(profile, result)
     except Exception:
         LOGGER.exception("could not record the failed verification of %s", pres_ex_id)
 
@@ -96,24 +97,3 @@ async def _finish_exchange(profile: Profile, record: V20PresExRecord, verdict: V
         await record.save(session, reason="verified under the LER policy")
     if record.pres_request.will_confirm:
         await V20PresManager(profile).send_pres_ack(record)
-
-
-async def _store_verdict(profile: Profile, pres_ex_id: str, result: dict[str, Any]) -> None:
-    async with profile.session() as session:
-        storage = session.inject(BaseStorage)
-        record = StorageRecord(VERDICT_RECORD_TYPE, json.dumps(result), id=pres_ex_id)
-        try:
-            await storage.get_record(VERDICT_RECORD_TYPE, pres_ex_id)
-            await storage.update_record(record, record.value, {})
-        except StorageNotFoundError:
-            await storage.add_record(record)
-
-
-async def load_verdict(profile: Profile, pres_ex_id: str) -> dict[str, Any] | None:
-    """The stored verdict of an exchange, if it was verified under the policy."""
-    async with profile.session() as session:
-        try:
-            record = await session.inject(BaseStorage).get_record(VERDICT_RECORD_TYPE, pres_ex_id)
-        except StorageNotFoundError:
-            return None
-    return json.loads(record.value)

@@ -13,7 +13,8 @@ and it says only ``verified=false`` without a reason. This policy checks, in ord
 3. **accreditation**: the issuer of each credential is accredited by the state, at verification
    time, for the credential's type (the configured types, else the schema's name or id).
 
-The verdict names every check and the reasons a proof fails: ``revoked``, ``stale-status-list``,
+The verdict (a :class:`~ler_ledger.verdicts.Verdict`, the model every verifier here shares)
+names every check and the reasons a proof fails: ``revoked``, ``stale-status-list``,
 ``issuer-not-accredited`` or ``invalid-proof``.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from acapy_agent.anoncreds.registry import AnonCredsRegistry
@@ -35,6 +36,7 @@ from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20Pre
 from ler_chain import LedgerError, LedgerNotFoundError, LerDid, RevRegDefId, parse_anoncreds_id
 
 from ..ledger import LedgerService
+from ..verdicts import Check, Verdict
 
 LOGGER = logging.getLogger(__name__)
 
@@ -45,32 +47,14 @@ INVALID = "invalid-proof"
 
 
 @dataclass
-class Check:
-    """One named check and its outcome."""
+class AnonCredsVerdict(Verdict):
+    """The verdict on an AnonCreds presentation, with the attributes it revealed."""
 
-    name: str
-    passed: bool
-    detail: str
-
-
-@dataclass
-class Verdict:
-    """The outcome of verifying one presentation."""
-
-    verified: bool
-    reasons: list[str] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
     revealed: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, name: str, passed: bool, detail: str, reason: str | None = None) -> None:
-        """Record a check; a failed one adds its reason."""
-        self.checks.append(Check(name, passed, detail))
-        if not passed and reason and reason not in self.reasons:
-            self.reasons.append(reason)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return asdict(self)
+    def note(self, name: str, passed: bool, detail: str, reason: str | None = None) -> Check:
+        """Record a check that passed or failed (with ``reason`` as its code)."""
+        return self.add(Check.of(name, passed, detail, reason))
 
 
 def intervals_by_sub_proof(proof_request: dict, proof: dict) -> dict[int, list[dict]]:
@@ -100,26 +84,24 @@ class LerPresentationVerifier:
         self.profile = profile
         self.ledger = profile.inject(LedgerService)
 
-    async def verify(self, record: V20PresExRecord) -> Verdict:
+    async def verify(self, record: V20PresExRecord) -> AnonCredsVerdict:
         """Run every check on a presentation exchange in state presentation-received."""
         proof_request = record.pres_request.attachment(AnonCredsPresExchangeHandler.format)
         proof = record.pres.attachment(AnonCredsPresExchangeHandler.format)
-        verdict = Verdict(verified=False)
+        verdict = AnonCredsVerdict()
         reader = self.ledger.reader
         try:
             now = await reader.ledger_time()
         except LedgerError as exc:
-            verdict.add("ledger", False, f"cannot reach the ledger: {exc}", INVALID)
-            return verdict
+            verdict.note("ledger", False, f"cannot reach the ledger: {exc}", INVALID)
+            return verdict.finish()
 
         intervals = intervals_by_sub_proof(proof_request, proof)
         fresh = await self._check_freshness(proof, intervals, now, verdict)
-        proof_ok = await self._check_proof(proof_request, proof, fresh, verdict)
+        proof_check = await self._check_proof(proof_request, proof, fresh, verdict)
+        if proof_check.outcome == "failed":
+            proof_check.code = self._why_the_proof_failed(proof, intervals, fresh, verdict)
         await self._check_accreditation(proof, now, verdict)
-        if not proof_ok and fresh:
-            revocable = any(ident.get("rev_reg_id") for ident in proof["identifiers"])
-            verdict.reasons.append(REVOKED if revocable and intervals else INVALID)
-        verdict.verified = not verdict.reasons
         requested = proof["requested_proof"]
         verdict.revealed = {
             referent: value.get("raw")
@@ -127,10 +109,21 @@ class LerPresentationVerifier:
         }
         for referent, group in requested.get("revealed_attr_groups", {}).items():
             verdict.revealed[referent] = {k: v.get("raw") for k, v in group["values"].items()}
-        return verdict
+        return verdict.finish()
+
+    @staticmethod
+    def _why_the_proof_failed(
+        proof: dict, intervals: dict[int, list[dict]], fresh: bool, verdict: AnonCredsVerdict
+    ) -> str:
+        """A stale status list (already named by its check), else revoked or invalid."""
+        if not fresh:
+            earlier = [c.code for c in verdict.checks if c.outcome == "failed" and c.code]
+            return earlier[0] if earlier else STALE
+        revocable = any(ident.get("rev_reg_id") for ident in proof["identifiers"])
+        return REVOKED if revocable and intervals else INVALID
 
     async def _check_freshness(
-        self, proof: dict, intervals: dict[int, list[dict]], now: int, verdict: Verdict
+        self, proof: dict, intervals: dict[int, list[dict]], now: int, verdict: AnonCredsVerdict
     ) -> bool:
         """Each list a proof used was in force at some time inside its requested interval."""
         fresh = True
@@ -141,14 +134,14 @@ class LerPresentationVerifier:
                 continue
             rev_reg_id = parse_anoncreds_id(identifier["rev_reg_id"])
             if not isinstance(rev_reg_id, RevRegDefId):
-                verdict.add(
+                verdict.note(
                     "status-list", False, f"{identifier['rev_reg_id']} is no registry", INVALID
                 )
                 return False
             try:
                 used = await lists.status_list(rev_reg_id, at=timestamp)
             except LedgerNotFoundError:
-                verdict.add("status-list", False, f"no status list at {timestamp}", STALE)
+                verdict.note("status-list", False, f"no status list at {timestamp}", STALE)
                 return False
             for interval in intervals.get(index, []):
                 start = interval.get("from", interval.get("to", now))
@@ -162,7 +155,7 @@ class LerPresentationVerifier:
                     f"sub-proof {index} used the list of {timestamp} (entry {used.entries}); "
                     f"requested {start}..{end}"
                 )
-                verdict.add("status-list-freshness", ok, detail, STALE)
+                verdict.note("status-list-freshness", ok, detail, STALE)
                 fresh = fresh and ok
         return fresh
 
@@ -175,8 +168,8 @@ class LerPresentationVerifier:
             return 0
 
     async def _check_proof(
-        self, proof_request: dict, proof: dict, fresh: bool, verdict: Verdict
-    ) -> bool:
+        self, proof_request: dict, proof: dict, fresh: bool, verdict: AnonCredsVerdict
+    ) -> Check:
         """The AnonCreds proof, with intervals relaxed once freshness was established here."""
         request = copy.deepcopy(proof_request)
         if fresh:
@@ -200,10 +193,9 @@ class LerPresentationVerifier:
         detail = (
             "signatures, predicates and non-revocation hold" if verified else "; ".join(messages)
         )
-        verdict.add("proof", verified, detail or "the proof does not verify")
-        return verified
+        return verdict.note("proof", verified, detail or "the proof does not verify")
 
-    async def _check_accreditation(self, proof: dict, now: int, verdict: Verdict) -> None:
+    async def _check_accreditation(self, proof: dict, now: int, verdict: AnonCredsVerdict) -> None:
         """Every issuer is accredited now for the credential's type."""
         registry = self.profile.inject(AnonCredsRegistry)
         accreditation = self.ledger.reader.accreditation
@@ -214,7 +206,7 @@ class LerPresentationVerifier:
             try:
                 issuer = parse_anoncreds_id(cred_def_id).issuer
             except LedgerError:
-                verdict.add(
+                verdict.note(
                     "issuer-accreditation",
                     False,
                     f"{cred_def_id} is not a did:ler issuer",
@@ -231,7 +223,7 @@ class LerPresentationVerifier:
                 if accredited
                 else f"{issuer} is not accredited for any of {types}"
             )
-            verdict.add("issuer-accreditation", accredited is not None, detail, NOT_ACCREDITED)
+            verdict.note("issuer-accreditation", accredited is not None, detail, NOT_ACCREDITED)
 
     @staticmethod
     async def _accredited(
