@@ -368,7 +368,18 @@ class TransactionSender:
                 return await self._w3.eth.get_transaction_count(self._signer.address, "pending")
 
             tx_hash, nonce = await self._nonces.send(fetch_nonce, sign, self._broadcast, on_signed)
-            receipt = await self.wait_for_receipt(tx_hash, nonce)
+            try:
+                receipt = await self.wait_for_receipt(tx_hash, nonce)
+            except WriteUndeterminedError:
+                raise
+            except LedgerError as exc:  # sent: whatever went wrong since, it may still land
+                raise WriteUndeterminedError(
+                    f"transaction {tx_hash} (nonce {nonce}) was sent, but then {exc}. It may "
+                    "still land: settle it (LedgerClient.settle) before retrying the write.",
+                    tx_hash,
+                    nonce,
+                    self.address,
+                ) from exc
             if receipt["status"] != 1:
                 raise await self._explain_failure(call, receipt, tx_hash)
             return SentTransaction(tx_hash, receipt)

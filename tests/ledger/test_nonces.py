@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -141,3 +142,28 @@ async def test_on_signed_comes_before_the_node_sees_the_write(
     assert await state_client.w3.eth.get_transaction_count(sender.address, "pending") == before
     after = await sender.send(sender.address, "0x")
     assert (await state_client.w3.eth.get_transaction(after.tx_hash))["nonce"] == before
+
+
+async def test_a_ledger_lost_after_sending_leaves_the_write_undetermined() -> None:
+    """Once sent, a write whose receipt cannot be read is undetermined, never failed."""
+    async with own_ledger() as (data_dir, up):
+        trustee = LedgerHome.in_data_dir(data_dir).trustee()
+        async with LedgerClient(up.descriptor, trustee, receipt_timeout=30) as client:
+            await dev_rpc(data_dir, "evm_setAutomine", [False])
+
+            async def pending() -> int:
+                count = [trustee.address, "pending"]
+                return int(await dev_rpc(data_dir, "eth_getTransactionCount", count), 16)
+
+            before = await pending()
+            sending = asyncio.create_task(client.send(client.dids.create(os.urandom(32))))
+            deadline = time.monotonic() + 10
+            while await pending() == before:
+                assert time.monotonic() < deadline, "the write never reached the node"
+                await asyncio.sleep(0.05)
+
+            sigkill(data_dir, gateway=True)
+
+            with pytest.raises(WriteUndeterminedError, match="may still land") as lost:
+                await sending
+            assert lost.value.tx_hash and lost.value.nonce >= 0
