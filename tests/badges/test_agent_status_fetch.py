@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -35,10 +36,33 @@ def _check(verdict: dict, name: str) -> dict:
     return next(check for check in verdict["checks"] if check["name"] == name)
 
 
+STATUS_418 = re.compile(r"(?<![\w.:])418(?![\w.])")
+
+
 def _leaks(verdict: dict) -> bool:
-    """Whether the verdict repeats what the internal service answered (status or body)."""
-    text = json.dumps(verdict)
-    return "418" in text or SECRET in text or "teapot" in text.lower()
+    """Whether the verdict's words repeat what the internal service answered (status or body).
+
+    Only the text people read counts, and the status must stand alone: random ports, block
+    numbers and hashes may contain the digits 418.
+    """
+    words = [str(value) for value in _texts(verdict)]
+    text = "\n".join(words)
+    return (
+        bool(re.search(r"(?<![\w.:])418(?![\w.])", text))
+        or SECRET in text
+        or "teapot" in text.lower()
+    )
+
+
+def _texts(value: object) -> list[str]:
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []
 
 
 async def verify(agent: Agent, credential: dict) -> dict:
