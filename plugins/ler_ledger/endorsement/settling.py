@@ -2,11 +2,12 @@
 
 At start-up the root wallet is checked against the ledger (:mod:`ler_ledger.reconcile`), its open
 author requests are settled from the chain, and the endorser answers the requests it received but
-never answered (it may have crashed mid-way). Then, every
-:data:`INTERVAL` seconds, each wallet with open requests settles them, so a request whose answer
-was lost or negative ends (done, or failed with a reason) within its signature's validity plus
-one interval, without anyone asking. Every 30 s, DIDComm exchanges stalled longer than
-``ler.exchange_timeout`` are abandoned (:mod:`ler_ledger.exchanges`).
+never answered (it may have crashed mid-way). Then, every :data:`INTERVAL` seconds, each wallet
+with open writes settles them (endorsed ones as author or endorser, and its own direct writes,
+:mod:`ler_ledger.direct_writes`), so a write whose answer was lost or negative ends (done, or
+failed with a reason) within its signature's validity plus one interval, without anyone asking.
+Every 30 s (or half the timeout), DIDComm exchanges stalled longer than ``ler.exchange_timeout``
+are abandoned (:mod:`ler_ledger.exchanges`).
 """
 
 from __future__ import annotations
