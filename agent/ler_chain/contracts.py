@@ -12,7 +12,7 @@ from ler_contracts import load_artifact
 
 from .descriptor import NetworkDescriptor
 from .errors import LedgerInputError
-from .writes import CONTRACT_NAMES, ContractKey
+from .writes import CONTRACT_ARTIFACTS, ContractKey
 
 
 class Contracts:
@@ -24,7 +24,7 @@ class Contracts:
             key: w3.eth.contract(
                 address=to_checksum_address(addresses[key]), abi=load_artifact(name).abi
             )
-            for key, name in CONTRACT_NAMES.items()
+            for key, name in CONTRACT_ARTIFACTS.items()
         }
 
     def __getitem__(self, key: ContractKey) -> AsyncContract:
@@ -39,7 +39,7 @@ class Contracts:
         for item in self[key].abi:
             if item.get("type") == "function" and item["name"] == function:
                 return list(item["inputs"])
-        raise LedgerInputError(f"{CONTRACT_NAMES[key]} has no function {function!r}")
+        raise LedgerInputError(f"{CONTRACT_ARTIFACTS[key]} has no function {function!r}")
 
     def args_to_json(self, key: ContractKey, function: str, args: dict[str, Any]) -> dict[str, Any]:
         """Arguments as JSON values (bytes as 0x-hex, big integers as strings)."""

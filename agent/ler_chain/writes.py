@@ -35,7 +35,8 @@ from .errors import LedgerInputError
 
 ContractKey = Literal["roles", "dids", "anoncreds", "accreditation", "status_lists"]
 
-CONTRACT_NAMES: dict[ContractKey, str] = {
+# The artifact of each contract the client talks to, by key (the artifacts: ler_contracts).
+CONTRACT_ARTIFACTS: dict[ContractKey, str] = {
     "roles": "LerRoles",
     "dids": "DidRegistry",
     "anoncreds": "AnonCredsRegistry",
@@ -284,16 +285,18 @@ _STRICT_CODEC = Web3().codec
 @cache
 def function_abi(contract: ContractKey, function: str) -> dict[str, Any]:
     """The ABI entry of ``function`` in the committed artifact of ``contract``."""
-    if contract not in CONTRACT_NAMES:
-        raise LedgerInputError(f"unknown contract {contract!r}; use one of {list(CONTRACT_NAMES)}")
+    if contract not in CONTRACT_ARTIFACTS:
+        raise LedgerInputError(
+            f"unknown contract {contract!r}; use one of {list(CONTRACT_ARTIFACTS)}"
+        )
     matches = [
         item
-        for item in load_artifact(CONTRACT_NAMES[contract]).abi
+        for item in load_artifact(CONTRACT_ARTIFACTS[contract]).abi
         if item.get("type") == "function" and item["name"] == function
     ]
     if len(matches) != 1:
         raise LedgerInputError(
-            f"{CONTRACT_NAMES[contract]} has {'no' if not matches else 'an overloaded'} "
+            f"{CONTRACT_ARTIFACTS[contract]} has {'no' if not matches else 'an overloaded'} "
             f"function {function!r}"
         )
     return matches[0]

@@ -30,7 +30,7 @@ from ler_chain.registries.anoncreds import AnonCredsRegistryClient
 from ler_chain.registries.dids import DidRegistryClient
 from ler_chain.registries.roles import RolesClient
 from ler_chain.writes import (
-    CONTRACT_NAMES,
+    CONTRACT_ARTIFACTS,
     ENDORSABLE,
     ContractKey,
     Endorsement,
@@ -38,7 +38,7 @@ from ler_chain.writes import (
     endorsing_digest,
     typed_data,
 )
-from ler_contracts import load_artifact
+from ler_contracts import CONTRACT_NAMES, load_artifact
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "ledger_config" / "contracts"
 CHAIN_ID = 31337
@@ -54,7 +54,7 @@ ENDORSEMENT_TUPLE = "(address,uint256,uint256,bytes)"
 
 def offline(key: ContractKey, address: str) -> AsyncContract:
     """A contract object with no provider: enough to build writes, useless for reads."""
-    return AsyncWeb3().eth.contract(address=address, abi=load_artifact(CONTRACT_NAMES[key]).abi)
+    return AsyncWeb3().eth.contract(address=address, abi=load_artifact(CONTRACT_ARTIFACTS[key]).abi)
 
 
 def dids() -> DidRegistryClient:
@@ -295,3 +295,7 @@ def test_expired_revert_data_decodes_with_its_deadline() -> None:
     assert isinstance(error, EndorsementExpiredSignature)
     assert error.details == {"deadline": DEADLINE}
     assert "expired" in str(error) and "2027-01-15T08:00:00Z" in str(error)
+
+
+def test_every_deployed_contract_has_a_client_key() -> None:
+    assert sorted(CONTRACT_ARTIFACTS.values()) == sorted(CONTRACT_NAMES)
