@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import random
-import signal
 import sys
 import time
 from collections import Counter
@@ -60,16 +59,9 @@ def log(message: str) -> None:
 def kill(stack: LerStack, victim: str) -> bool:
     """SIGKILL one process of the network (its whole process group)."""
     if victim == "anvil":
-        files = LedgerHome.in_data_dir(stack.data_dir).anvil.process
-    else:
-        files = AgentHome(stack.data_dir, next(a for a in stack.spec.agents if a.id == victim))
-        files = files.process
-    pid = files.pid()
-    if pid is None:
-        return False
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    return True
+        return LedgerHome.in_data_dir(stack.data_dir).anvil.process.kill()
+    agent = next(a for a in stack.spec.agents if a.id == victim)
+    return AgentHome(stack.data_dir, agent).process.kill()
 
 
 async def chaos(stack: LerStack, every: float, until: float, rng: random.Random) -> Counter:

@@ -140,21 +140,15 @@ class ProcessFiles:
 
     async def stop_async(self, timeout: float = 15.0) -> bool:
         """:meth:`stop` for coroutines: waits for the exit without blocking the event loop."""
+        return await asyncio.to_thread(self.stop, timeout)
+
+    def kill(self) -> bool:
+        """SIGKILL the process group at once, as a crash would; False if it was not running."""
         pid = self.pid()
         if pid is None:
             return False
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while _alive(pid):
-            if loop.time() >= deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGKILL)
-                await asyncio.sleep(0.1)
-                break
-            await asyncio.sleep(0.05)
-        self.pid_file.unlink(missing_ok=True)
+            os.killpg(pid, signal.SIGKILL)
         return True
 
 

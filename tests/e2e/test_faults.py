@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 from typing import Any
 
 import pytest
@@ -37,10 +35,7 @@ FINAL_EXCHANGE = {"done", "abandoned", "credential-revoked"}
 
 def sigkill(files: ProcessFiles) -> None:
     """Kill a process of the network (its whole group) the hard way."""
-    pid = files.pid()
-    assert pid is not None, f"{files.name} is not running"
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
+    assert files.kill(), f"{files.name} is not running"
 
 
 async def restart(network: Network) -> None:

@@ -418,23 +418,12 @@ class EndorsementManager:
         """
         records = await self._endorser_records(LerEndorsementRecord.STATE_REQUEST_RECEIVED)
         for record in records:
-            signed = SignedWrite.model_validate(record.signed_write or {})
             try:
-                standing = await settle(self.ledger.reader, signed, tx_hash=record.tx_hash)
+                answered = await self._answer_from_chain(record)
             except LedgerError as exc:
                 LOGGER.warning("cannot resume %s now: %s", record.endorsement_id, exc)
                 continue
-            if standing.settlement is Settlement.LANDED:
-                record.tx_hash = standing.tx_hash
-                record.block_number = standing.block_number
-                await self._answer(record, EndorsementResponse.STATE_ENDORSED)
-            elif standing.settlement.final:
-                await self._answer(
-                    record,
-                    EndorsementResponse.STATE_FAILED,
-                    reason=standing.describe(signed.deadline),
-                )
-            else:
+            if not answered:
                 await self._decide(record)
         return len(records)
 
@@ -442,22 +431,26 @@ class EndorsementManager:
         """Settle our submissions whose outcome was undetermined; returns how many stay open."""
         still_open = 0
         for record in await self._endorser_records(LerEndorsementRecord.STATE_SUBMITTED):
-            signed = SignedWrite.model_validate(record.signed_write or {})
             try:
-                standing = await settle(self.ledger.reader, signed, tx_hash=record.tx_hash)
+                answered = await self._answer_from_chain(record)
             except LedgerError as exc:
                 LOGGER.info("cannot settle %s now: %s", record.endorsement_id, exc)
-                standing = WriteStanding(Settlement.PENDING)
-            if standing.settlement is Settlement.LANDED:
-                record.tx_hash = standing.tx_hash
-                record.block_number = standing.block_number
-                await self._answer(record, EndorsementResponse.STATE_ENDORSED)
-            elif standing.settlement.final:
-                reason = standing.describe(signed.deadline)
-                await self._answer(record, EndorsementResponse.STATE_FAILED, reason=reason)
-            else:
-                still_open += 1
+                answered = False
+            still_open += not answered
         return still_open
+
+    async def _answer_from_chain(self, record: LerEndorsementRecord) -> bool:
+        """Answer the author as the chain settles its write; False while it may still land."""
+        signed = SignedWrite.model_validate(record.signed_write or {})
+        standing = await settle(self.ledger.reader, signed, tx_hash=record.tx_hash)
+        if standing.settlement is Settlement.LANDED:
+            record.tx_hash = standing.tx_hash
+            record.block_number = standing.block_number
+            await self._answer(record, EndorsementResponse.STATE_ENDORSED)
+        elif standing.settlement.final:
+            reason = standing.describe(signed.deadline)
+            await self._answer(record, EndorsementResponse.STATE_FAILED, reason=reason)
+        return standing.settlement.final
 
     async def _endorser_records(self, state: str) -> list[LerEndorsementRecord]:
         async with self.profile.session() as session:
