@@ -6,7 +6,7 @@ The package's modules are a library free of ACA-Py:
 - :mod:`~ler_badges.canonicalization`: RDF Dataset Canonicalization in safe mode;
 - :mod:`~ler_badges.cryptosuite`: the ``eddsa-rdfc-2022`` Data Integrity cryptosuite, binding
   the generic :mod:`~ler_badges.data_integrity` proof to :mod:`~ler_badges.eddsa_rdfc_2022`;
-- :mod:`~ler_badges.multikey` and :mod:`~ler_badges.keys`: Ed25519 Multikey, did:key, signing;
+- :mod:`~ler_badges.multikey` and :mod:`~ler_badges.ed25519`: Ed25519 Multikey, did:key, signing;
 - :mod:`~ler_badges.validation`: OB 3.0 / CLR 2.0 JSON Schema validation with readable errors;
 - :mod:`~ler_badges.issuance`: complete a registrar's template and check it may be signed;
 - :mod:`~ler_badges.skills`: the skills catalogue, alignments and levels;
@@ -46,6 +46,7 @@ from .cryptosuite import (
     verify_proof,
 )
 from .document_loader import OfflineDocumentLoader, bundled_context, bundled_context_urls
+from .ed25519 import local_signer, public_key_of, verify_ed25519
 from .errors import (
     BadgesError,
     CanonicalizationError,
@@ -67,7 +68,6 @@ from .issuance import (
     nested_credentials,
     prepare_credential,
 )
-from .keys import local_signer, public_key_of, verify_ed25519
 from .multikey import (
     decode_multikey,
     did_key_from_public_key,

@@ -14,8 +14,8 @@ from typing import Any
 from .canonicalization import canonicalize
 from .data_integrity import Signer, maybe_await
 from .document_loader import OfflineDocumentLoader
+from .ed25519 import ED25519_SIGNATURE_LENGTH, verify_ed25519
 from .errors import ProofCreationError
-from .keys import ED25519_SIGNATURE_LENGTH, verify_ed25519
 from .multikey import ED25519_PUBLIC_KEY_LENGTH
 
 __all__ = ["CRYPTOSUITE", "canonize", "hash_data", "sign", "verify"]

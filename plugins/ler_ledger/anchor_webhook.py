@@ -1,8 +1,8 @@
 """The ``ler_anchor`` webhook: one per ledger write, when it is settled.
 
 Every ledger write ends in exactly one: ``finished`` once it is on the ledger, ``failed`` once it
-never will be (emitted by :mod:`.writes` for direct writes and by :mod:`.endorsement.manager` for
-endorsed ones).
+never will be (emitted by :mod:`.write_routing` for direct writes and by
+:mod:`.endorsement.manager` for endorsed ones).
 """
 
 from __future__ import annotations

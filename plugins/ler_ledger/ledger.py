@@ -1,4 +1,4 @@
-"""The plugin's shared ledger access: one read client per agent, a signing client per wallet."""
+"""Ledger access: one keyless client per agent (reads, builds writes), one signer per wallet."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class LedgerService:
 
     def __init__(self, config: LerConfig) -> None:
         self.config = config
-        self.reader = LedgerClient(config.descriptor, receipt_timeout=config.endorsement.timeout)
+        self.chain = LedgerClient(config.descriptor, receipt_timeout=config.endorsement.timeout)
         self._writers: dict[str, LedgerClient] = {}
         self._lock = asyncio.Lock()
 
@@ -44,5 +44,5 @@ class LedgerService:
 
     async def close(self) -> None:
         """Close every HTTP session."""
-        for client in [self.reader, *self._writers.values()]:
+        for client in [self.chain, *self._writers.values()]:
             await client.close()

@@ -29,7 +29,7 @@ from .ledger import LedgerService
 
 LOGGER = logging.getLogger(__name__)
 
-ANONCREDS = (  # wallet category, kind, AnonCredsRegistryClient reader
+ANONCREDS = (  # wallet category, kind, AnonCredsRegistryClient read method
     (CATEGORY_SCHEMA, "schema", "schema"),
     (CATEGORY_CRED_DEF, "cred_def", "credential_definition"),
     (CATEGORY_REV_REG_DEF, "rev_reg_def", "revocation_registry_definition"),
@@ -38,16 +38,16 @@ ANONCREDS = (  # wallet category, kind, AnonCredsRegistryClient reader
 
 async def missing_on_ledger(profile: Profile) -> list[tuple[str, str]]:
     """(kind, id) of every anchored DID and AnonCreds object of the wallet the ledger lacks."""
-    reader = profile.inject(LedgerService).reader
+    chain = profile.inject(LedgerService).chain
     missing: list[tuple[str, str]] = []
     async with profile.session() as session:
         dids = await session.inject(BaseWallet).get_local_dids()
     for info in dids:
         anchored = info.method == LER and info.metadata.get("posted")
-        if anchored and not await _on_ledger(reader.dids.resolve(info.did)):
+        if anchored and not await _on_ledger(chain.dids.resolve(info.did)):
             missing.append(("did", info.did))
     for category, kind, method in ANONCREDS:
-        read = getattr(reader.anoncreds, method)
+        read = getattr(chain.anoncreds, method)
         async with profile.session() as session:
             entries = await session.handle.fetch_all(category, {"state": STATE_FINISHED})
         for entry in entries:

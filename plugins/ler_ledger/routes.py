@@ -24,12 +24,12 @@ from aiohttp_apispec import (
 )
 from marshmallow import fields
 
-from . import events, http_errors
+from . import event_subscriptions, http_errors
 from .admin_requests import local_did, request_json, request_profile
 from .did.manager import LerDidManager
 from .direct_writes import send_direct
+from .endorsement.endorser_policy import load_policy, save_policy
 from .endorsement.manager import EndorsementManager
-from .endorsement.policy import load_policy, save_policy
 from .endorsement.records import LerEndorsementRecord, LerEndorsementRecordSchema
 from .errors import LerInputError
 from .ledger import LedgerService
@@ -45,7 +45,7 @@ from .validators import (
     uint64,
     uuid4,
 )
-from .verifier.events import verify_exchange
+from .verifier.presentation_verdicts import verify_exchange
 from .verifier.store import load_verdict
 
 LOGGER = logging.getLogger(__name__)
@@ -308,7 +308,7 @@ async def account(request: web.BaseRequest) -> web.Response:
     roles = [
         r
         for r in ("TRUSTEE", "STEWARD", "ENDORSER")
-        if await service.reader.roles.has_role(r, signer.address)
+        if await service.chain.roles.has_role(r, signer.address)
     ]
     return web.json_response(
         {
@@ -406,7 +406,7 @@ async def governance_role(request: web.BaseRequest) -> web.Response:
     _require(body, "role", "account", "action")
     profile = request_profile(request)
     service = profile.inject(LedgerService)
-    roles = service.reader.roles
+    roles = service.chain.roles
     write = (
         roles.grant(body["role"], body["account"])
         if body["action"] == "grant"
@@ -426,7 +426,7 @@ async def governance_trustee(request: web.BaseRequest) -> web.Response:
     body = await request_json(request)
     profile = request_profile(request)
     service = profile.inject(LedgerService)
-    roles = service.reader.roles
+    roles = service.chain.roles
     if body.get("action") == "propose":
         if "account" not in body or not isinstance(body.get("grant"), bool):
             raise LerInputError("propose needs account (0x...) and grant (true or false)")
@@ -456,7 +456,7 @@ async def governance_accreditation(request: web.BaseRequest) -> web.Response:
     body = await request_json(request)
     profile = request_profile(request)
     service = profile.inject(LedgerService)
-    registry = service.reader.accreditation
+    registry = service.chain.accreditation
     issuer = local_did(profile, str(body.get("issuer", "")))
     _require(body, "credential_type", "action")
     credential_type = body["credential_type"]
@@ -487,16 +487,16 @@ async def governance_accreditation(request: web.BaseRequest) -> web.Response:
 async def accreditation_lookup(request: web.BaseRequest) -> web.Response:
     """Accreditations of a DID."""
     profile = request_profile(request)
-    reader = profile.inject(LedgerService).reader
+    chain = profile.inject(LedgerService).chain
     issuer = local_did(profile, request.match_info["did"])
     at = _uint64_query(request, "at")
     if at is None:
-        at = await reader.ledger_time()
+        at = await chain.ledger_time()
     credential_type = request.query.get("credential_type")
     if credential_type:
-        terms = [await reader.accreditation.accreditation_at(issuer, credential_type, at)]
+        terms = [await chain.accreditation.accreditation_at(issuer, credential_type, at)]
     else:
-        terms = await reader.accreditation.accreditations_of(issuer)
+        terms = await chain.accreditation.accreditations_of(issuer)
     results = [
         {
             "credential_type": t.credential_type or credential_type,
@@ -722,7 +722,7 @@ async def register(app: web.Application) -> None:
 
 def register_events(event_bus: EventBus) -> None:
     """Subscribe the plugin's event handlers."""
-    events.register(event_bus)
+    event_subscriptions.register(event_bus)
 
 
 def post_process_routes(app: web.Application) -> None:

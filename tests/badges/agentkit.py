@@ -133,8 +133,8 @@ async def issue_directly(profile: Profile, template: dict, skills: list | None =
     from acapy_agent.vc.vc_ld.models.options import LDProofVCOptions
 
     from ler_badges import status_entry
+    from ler_badges.acapy.did_keys import did_signer
     from ler_badges.acapy.issuer import BadgeIssuer
-    from ler_badges.acapy.keys import did_signer
     from ler_badges.acapy.status_lists import StatusListManager
 
     issuer = BadgeIssuer(profile)

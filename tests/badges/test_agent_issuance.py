@@ -16,7 +16,7 @@ from acapy_agent.vc.vc_ld.models.credential import VerifiableCredential
 from acapy_agent.vc.vc_ld.models.options import LDProofVCOptions
 
 from ler_badges import find_skill, validate_credential
-from ler_badges.acapy.keys import did_signer
+from ler_badges.acapy.did_keys import did_signer
 from ler_badges.acapy.service import BadgesService
 from ler_chain import LedgerClient, LerDid
 from ler_ledger import LedgerService
@@ -163,7 +163,7 @@ async def test_revoke_suspend_reinstate_through_the_ledger(college, employer, st
     await set_accreditation(state, college.did, "accredit")
     credential = await issue_directly(college.profile, template())
     path = f"/ler/badges/credentials/{quote(credential['id'], safe='')}/status"
-    ledger = college.profile.inject(LedgerService).reader
+    ledger = college.profile.inject(LedgerService).chain
     list_url = credential["credentialStatus"]["statusListCredential"]
     before = (await ledger.status_lists.latest(LerDid.parse(college.did), list_url)).version
 

@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 import pytest
 
 from ler_badges import KeyResolutionError, add_proof, status_entry, verify_credential
+from ler_badges.acapy.did_keys import did_signer
 from ler_badges.acapy.environment import AgentEnvironment
 from ler_badges.acapy.issuer import BadgeIssuer
-from ler_badges.acapy.keys import did_signer
 from ler_badges.acapy.loader import suite_loader
 from ler_badges.bitstring import BitstringStatusList, StatusEntry, status_list_credential
 from ler_chain import LerDid
 from ler_ledger import LedgerService
-from ler_ledger.writes import write_to_ledger
+from ler_ledger.write_routing import write_to_ledger
 
 from .agentkit import post
 from .conftest import Agent
@@ -100,7 +100,7 @@ async def college_signed(college: Agent, list_url: str) -> dict:
 async def anchor(college: Agent, list_url: str, bits: BitstringStatusList) -> None:
     """Anchor version 1 of a list under ``list_url`` for the college, as its agent does."""
     ledger = college.profile.inject(LedgerService)
-    write = ledger.reader.status_lists.publish(
+    write = ledger.chain.status_lists.publish(
         LerDid.parse(college.did), list_url, 0, bits.compressed()
     )
     outcome = await write_to_ledger(college.profile, write, kind="status_list", object_id=list_url)

@@ -23,7 +23,7 @@ from aiohttp.web_app import NotAppKeyWarning
 from ler_badges.acapy import presentations
 from ler_ledger import VERDICT_TOPIC, Check, load_verdict
 from ler_ledger import routes as ledger_routes
-from ler_ledger.verifier import events, policy
+from ler_ledger.verifier import presentation_verdicts, verification_policy
 
 from .vectors import load_fixture
 
@@ -88,21 +88,23 @@ async def test_anoncreds_and_badge_verdicts_share_store_webhook_and_shape(
 ) -> None:
     profile = employer.profile
 
-    async def revoked(_self: object, _record: object) -> policy.AnonCredsVerdict:
-        verdict = policy.AnonCredsVerdict(revealed={"skill": "Welding"})
+    async def revoked(_self: object, _record: object) -> verification_policy.AnonCredsVerdict:
+        verdict = verification_policy.AnonCredsVerdict(revealed={"skill": "Welding"})
         verdict.add(Check.passed("status-list-freshness", "the list in force now"))
-        verdict.add(Check.failed("proof", policy.REVOKED, "the credential was revoked"))
+        verdict.add(
+            Check.failed("proof", verification_policy.REVOKED, "the credential was revoked")
+        )
         verdict.add(Check.passed("issuer-accreditation", "accredited for MicroCredential"))
         return verdict.finish()
 
-    monkeypatch.setattr(policy.LerPresentationVerifier, "verify", revoked)
+    monkeypatch.setattr(verification_policy.LerPresentationVerifier, "verify", revoked)
     anoncreds_id = await exchange(
         profile,
         V20PresFormat.Format.ANONCREDS,
         {"requested_attributes": {}, "requested_predicates": {}},
         {"proof": {}, "requested_proof": {}, "identifiers": []},
     )
-    anoncreds = await events.verify_exchange(profile, anoncreds_id)
+    anoncreds = await presentation_verdicts.verify_exchange(profile, anoncreds_id)
 
     credential = load_fixture("ob30/simple.json")
     badge_id = await exchange(

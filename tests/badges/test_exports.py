@@ -9,18 +9,18 @@ from pathlib import Path
 import ler_badges
 
 MODULES = [
-    "bitstring",
     "canonicalization",
     "cryptosuite",
     "data_integrity",
     "document_loader",
+    "ed25519",
     "errors",
     "issuance",
-    "keys",
     "multikey",
     "skills",
     "validation",
     "verification",
+"bitstring",
 ]
 #: The ACA-Py plugin's entry point: its admin routes (the wiring lives in ``ler_badges.acapy``).
 ACAPY_ENTRY_POINTS = {"routes.py"}

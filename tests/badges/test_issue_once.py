@@ -26,8 +26,8 @@ from acapy_agent.wallet.keys.manager import MultikeyManager
 from ler_badges import canonicalization, validation, verify_proof
 from ler_badges.acapy import issuer as issuer_module
 from ler_badges.acapy import suite as suite_module
+from ler_badges.acapy.did_keys import resolve_key
 from ler_badges.acapy.issuer import BadgeIssuer
-from ler_badges.acapy.keys import resolve_key
 from ler_badges.acapy.prepared import PreparedCredentials, ReadyToSign
 
 from .test_agent_issuance import template

@@ -39,7 +39,7 @@ from guidekit import PRODUCTION, RUN, Guide, Shell, base_env, matches, read_guid
 from netkit import stop_network
 
 from ler_chain import LedgerClient, NetworkDescriptor
-from ler_node.ledger.keys import PASSWORD_ENV, load_or_create_key
+from ler_node.ledger.keystore import PASSWORD_ENV, load_or_create_key
 from ler_node.ledger.local import LedgerHome
 from ler_node.network.agents import AgentHome
 from ler_node.network.launcher import (

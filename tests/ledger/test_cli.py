@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from ler_chain import LedgerClient, NetworkDescriptor
 from ler_node.cli import main
-from ler_node.ledger.keys import load_or_create_key
+from ler_node.ledger.keystore import load_or_create_key
 from ler_node.ledger.local import LedgerHome, LedgerUp
 from ler_node.processes import free_port
 

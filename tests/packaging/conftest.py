@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from packaging_testkit import AGENT_ENV_FILES, run_cli
 
-from ler_node.ledger.keys import PASSWORD_ENV
+from ler_node.ledger.keystore import PASSWORD_ENV
 
 
 @pytest.fixture

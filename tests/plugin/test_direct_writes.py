@@ -80,6 +80,6 @@ async def test_a_dropped_write_is_failed_and_never_lands(
     [record] = await records(quick_endorser)
     assert record.state == LerWriteRecord.STATE_FAILED
     assert "can never land" in record.reason
-    reader = quick_endorser.inject(LedgerService).reader
+    reader = quick_endorser.inject(LedgerService).chain
     assert not await reader.dids.exists(record.object_id)
     assert record.object_id not in await wallet_dids(quick_endorser)

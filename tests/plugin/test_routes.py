@@ -22,7 +22,7 @@ from aiohttp import web
 from ler_chain import LerDid
 from ler_ledger import routes
 from ler_ledger.endorsement.manager import EndorsementManager
-from ler_ledger.verifier import events, policy
+from ler_ledger.verifier import presentation_verdicts, verification_policy
 
 UNKNOWN_DID = str(LerDid.from_verkey("local", bytes(range(32))))
 
@@ -165,15 +165,15 @@ async def test_a_crashing_verification_fails_the_exchange_with_a_reason(
     async def crash(_self: object, _record: object) -> None:
         raise RuntimeError("resolver exploded")
 
-    monkeypatch.setattr(policy.LerPresentationVerifier, "verify", crash)
+    monkeypatch.setattr(verification_policy.LerPresentationVerifier, "verify", crash)
     topic = "acapy::record::present_proof_v2_0::presentation-received"
-    await events.on_presentation_received(
+    await presentation_verdicts.on_presentation_received(
         endorser_profile, Event(topic, {"pres_ex_id": record.pres_ex_id})
     )
 
     async with endorser_profile.session() as session:
         after = await V20PresExRecord.retrieve_by_id(session, record.pres_ex_id)
     assert after.state == V20PresExRecord.STATE_DONE and after.verified == "false"
-    verdict = await events.load_verdict(endorser_profile, record.pres_ex_id)
+    verdict = await presentation_verdicts.load_verdict(endorser_profile, record.pres_ex_id)
     assert verdict["reasons"] == ["invalid-proof"]
     assert "resolver exploded" in verdict["checks"][0]["detail"]

@@ -10,7 +10,7 @@ from web3.contract import AsyncContract
 from ..errors import LedgerInputError, LedgerNotFoundError
 from ..identifiers import CredDefId, LerDid, RevRegDefId, SchemaId, check_name
 from ..models import AnchoredObject, RevocationRegistryRecord, StatusList
-from ..status_list import StatusListHistory, pack_indices
+from ..revocation_history import RevocationHistory, pack_indices
 from ..writes import Write
 from .base import RegistryClient, verified_payload
 
@@ -33,7 +33,7 @@ class AnonCredsRegistryClient(RegistryClient):
 
     def __init__(self, contract: AsyncContract, network: str, rpc_url: str) -> None:
         super().__init__(contract, network, rpc_url)
-        self._histories: dict[bytes, StatusListHistory] = {}
+        self._histories: dict[bytes, RevocationHistory] = {}
         self._history_locks: dict[bytes, asyncio.Lock] = {}
 
     # --- writes ---------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ class AnonCredsRegistryClient(RegistryClient):
 
     async def _history(
         self, rev_reg_id: RevRegDefId, entries: int, block: int, head: bytes
-    ) -> StatusListHistory:
+    ) -> RevocationHistory:
         """The registry's verified entries, fetching those not seen yet (one log query)."""
         key = rev_reg_id.key
         lock = self._history_locks.setdefault(key, asyncio.Lock())
@@ -196,7 +196,7 @@ class AnonCredsRegistryClient(RegistryClient):
             history = self._histories.get(key)
             if history is None:
                 registry = await self.revocation_registry_definition(rev_reg_id)
-                history = StatusListHistory(registry.max_cred_num)
+                history = RevocationHistory(registry.max_cred_num)
                 history.last_block = registry.block_number
                 self._histories[key] = history
             if history.entries < entries:

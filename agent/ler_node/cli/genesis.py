@@ -22,7 +22,7 @@ from ..ledger.genesis import (
     qbft_genesis,
     write_network,
 )
-from ..ledger.keys import load_or_create_key
+from ..ledger.keystore import load_or_create_key
 from ..paths import default_data_dir
 
 BFT_MIN_VALIDATORS = 4

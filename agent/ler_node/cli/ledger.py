@@ -15,7 +15,7 @@ from ler_chain import LedgerClient, LocalSigner, NetworkDescriptor, TrusteePropo
 from ..console import console, fail, step
 from ..errors import LerNodeError
 from ..ledger.anvil import DEFAULT_PORT
-from ..ledger.keys import load_key, load_or_create_key
+from ..ledger.keystore import load_key, load_or_create_key
 from ..ledger.local import LedgerHome, ledger_down, ledger_status, ledger_up
 from ..paths import default_data_dir
 from . import run_async

@@ -20,7 +20,7 @@ from .anvil import (
     start_anvil,
     start_gateway,
 )
-from .keys import load_key, load_or_create_key
+from .keystore import load_key, load_or_create_key
 
 LOCAL_NETWORK = "local"
 Progress = Callable[[str], None]

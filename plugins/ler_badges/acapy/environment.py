@@ -29,8 +29,8 @@ from ..cryptosuite import verify_proof
 from ..errors import BadgesError, KeyResolutionError
 from ..fetch_policy import FetchError, safe_fetch
 from ..verification import Check, ResolvedKey, issuer_id
-from .keys import ASSERTION, OFFLINE_DID_METHODS, find_method, resolve_key
-from .keys import _key_of as key_of
+from .did_keys import ASSERTION, OFFLINE_DID_METHODS, find_method, resolve_key
+from .did_keys import _key_of as key_of
 from .loader import suite_loader
 from .service import BadgesService
 
@@ -124,11 +124,11 @@ class AgentEnvironment:
             return Check.failed(
                 "accreditation", "ledger-unavailable", "the ledger plugin is not loaded"
             )
-        reader = self.ledger.reader
+        chain = self.ledger.chain
         try:
-            now = await reader.ledger_time()
-            accredited = await reader.accreditation.is_accredited(did, credential_type, now)
-            terms = await reader.accreditation.accreditation_at(did, credential_type, now)
+            now = await chain.ledger_time()
+            accredited = await chain.accreditation.is_accredited(did, credential_type, now)
+            terms = await chain.accreditation.accreditation_at(did, credential_type, now)
         except LedgerError as error:
             return Check.failed(
                 "accreditation", "ledger-unavailable", f"cannot read the ledger: {error}"
@@ -207,7 +207,7 @@ class AgentEnvironment:
                 "anchored status list cannot be read: load ler_ledger",
             )
         try:
-            anchored = await self.ledger.reader.status_lists.latest(did, entry.list_url)
+            anchored = await self.ledger.chain.status_lists.latest(did, entry.list_url)
         except LedgerNotFoundError:
             anchored = None
         except LedgerError as error:

@@ -41,8 +41,8 @@ from ..cryptosuite import PROOF_TYPE, add_proof
 from ..issuance import PreparedCredential, nested_credentials, prepare_credential
 from ..skills import add_skills
 from ..validation import credential_kind
+from .did_keys import Signer, did_signer
 from .errors import IssuanceRefused
-from .keys import Signer, did_signer
 from .loader import suite_loader
 from .prepared import ReadyToSign
 from .records import IssuedBadgeRecord

@@ -19,7 +19,7 @@ from typing import Any
 
 from acapy_agent.core.profile import Profile
 
-from .keys import Signer
+from .did_keys import Signer
 
 #: offers whose requests have not come back are forgotten, oldest first, beyond this many
 LIMIT = 1024

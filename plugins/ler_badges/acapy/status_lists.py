@@ -37,13 +37,13 @@ from ler_chain.registries.status_lists import AnchoredStatusList
 from ler_ledger import LedgerService
 from ler_ledger.endorsement.completions import register_completion
 from ler_ledger.endorsement.manager import EndorsementManager
-from ler_ledger.writes import write_to_ledger
+from ler_ledger.write_routing import write_to_ledger
 
 from ..bitstring import LIST_ENTRIES, BitstringStatusList, StatusValue, status_list_credential
 from ..cryptosuite import add_proof
 from ..status_server import list_file
+from .did_keys import did_signer
 from .errors import StatusUpdateError
-from .keys import did_signer
 from .loader import suite_loader
 from .records import IssuedBadgeRecord, StatusListRecord
 from .service import BadgesService
@@ -248,7 +248,7 @@ class StatusListManager:
         compressed = bits.compressed()
         ledger = self.profile.inject(LedgerService)
         issuer = LerDid.parse(record.issuer_did)
-        write = ledger.reader.status_lists.publish(
+        write = ledger.chain.status_lists.publish(
             issuer, record.list_url, record.version, compressed
         )
         outcome = await write_to_ledger(
@@ -260,7 +260,7 @@ class StatusListManager:
             await EndorsementManager(self.profile).wait(
                 outcome.record, ledger.config.endorsement.timeout
             )
-        anchored = await ledger.reader.status_lists.latest(issuer, record.list_url)
+        anchored = await ledger.chain.status_lists.latest(issuer, record.list_url)
         if anchored.list != compressed:
             raise StatusUpdateError(
                 f"the ledger holds version {anchored.version} of {record.list_url}, not ours; "
@@ -277,7 +277,7 @@ class StatusListManager:
 
     async def _latest(self, record: StatusListRecord) -> AnchoredStatusList:
         ledger = self.profile.inject(LedgerService)
-        return await ledger.reader.status_lists.latest(
+        return await ledger.chain.status_lists.latest(
             LerDid.parse(record.issuer_did), record.list_url
         )
 

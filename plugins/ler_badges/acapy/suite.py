@@ -39,7 +39,7 @@ from ..cryptosuite import CRYPTOSUITE, PROOF_TYPE, add_proof, verify_proof
 from ..errors import BadgesError
 from ..issuance import check_issuable
 from ..verification import issuer_id
-from .keys import ASSERTION, AUTHENTICATION, Signer, resolve_key
+from .did_keys import ASSERTION, AUTHENTICATION, Signer, resolve_key
 from .loader import suite_loader
 from .prepared import PreparedCredentials
 from .service import BadgesService

@@ -65,11 +65,11 @@ from ler_chain import (
     Write,
     parse_anoncreds_id,
 )
-from ler_chain.status_list import changed_indices, set_indices
+from ler_chain.revocation_history import changed_indices, set_indices
 
 from ..errors import LerPluginError
 from ..ledger import LedgerService
-from ..writes import WriteOutcome, write_to_ledger
+from ..write_routing import WriteOutcome, write_to_ledger
 
 LOGGER = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
                 f"schema {schema_id} is already on the ledger", str(schema_id), existing.schema
             )
         write = self._checked(
-            ledger.reader.anoncreds.register_schema, schema_id, canonical_json(schema.serialize())
+            ledger.chain.anoncreds.register_schema, schema_id, canonical_json(schema.serialize())
         )
         job = {"type": "schema", "job_id": _job_id(), "schema_id": str(schema_id)}
         outcome = await self._write(profile, write, "schema", str(schema_id), job)
@@ -252,7 +252,7 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         cred_def_id = CredDefId(issuer, int(seq_no), credential_definition.tag)
         ledger = profile.inject(LedgerService)
         write = self._checked(
-            ledger.reader.anoncreds.register_credential_definition,
+            ledger.chain.anoncreds.register_credential_definition,
             cred_def_id,
             schema_id,
             canonical_json(credential_definition.serialize()),
@@ -290,7 +290,7 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         )
         ledger = profile.inject(LedgerService)
         write = self._checked(
-            ledger.reader.anoncreds.register_revocation_registry_definition,
+            ledger.chain.anoncreds.register_revocation_registry_definition,
             rev_reg_id,
             rev_reg_def.value.max_cred_num,
             canonical_json(rev_reg_def.serialize()),
@@ -324,7 +324,7 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         rev_reg_id = self._parse(rev_list.rev_reg_def_id, RevRegDefId)
         await self._own_issuer(profile, rev_list.issuer_id)
         ledger = profile.inject(LedgerService)
-        write = ledger.reader.anoncreds.register_status_list(
+        write = ledger.chain.anoncreds.register_status_list(
             rev_reg_id, rev_list.current_accumulator, set_indices(rev_list.revocation_list)
         )
         job = {
@@ -358,7 +358,7 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
             lambda r: r.status_list(rev_reg_id),
         )  # fmt: skip
         changed = changed_indices(on_ledger.revoked, curr_list.revocation_list)
-        write = ledger.reader.anoncreds.update_status_list(
+        write = ledger.chain.anoncreds.update_status_list(
             rev_reg_id, on_ledger.entries, curr_list.current_accumulator, changed
         )
         job = {
@@ -424,7 +424,7 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
     async def _read(profile: Profile, what: str, identifier: str, read: Any) -> Any:
         ledger = profile.inject(LedgerService)
         try:
-            return await read(ledger.reader.anoncreds)
+            return await read(ledger.chain.anoncreds)
         except LedgerNotFoundError as exc:
             raise AnonCredsObjectNotFound(
                 f"{what} {identifier} is not on the ledger", {"error": "notFound"}
@@ -438,7 +438,7 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         ledger = profile.inject(LedgerService)
         try:
             issuer = LerDid.parse(issuer_id)
-            record = await ledger.reader.dids.resolve(issuer)
+            record = await ledger.chain.dids.resolve(issuer)
             account = await ledger.account(profile)
         except LedgerNotFoundError as exc:
             raise AnonCredsRegistrationError(

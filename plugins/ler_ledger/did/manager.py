@@ -14,7 +14,7 @@ from ler_chain import LerDid
 from ..endorsement.completions import run_landed
 from ..endorsement.manager import EndorsementManager
 from ..ledger import LedgerService
-from ..writes import write_to_ledger
+from ..write_routing import write_to_ledger
 from .completions import KIND
 
 
@@ -42,15 +42,15 @@ class LerDidManager:
             "public": public,
             "metadata": {"endpoint": endpoint},
         }
-        write = self.ledger.reader.dids.create(verkey, endpoint)
+        write = self.ledger.chain.dids.create(verkey, endpoint)
         return await self._run(write, job, did, did_key=key.verkey, wait=wait, verkey=key.verkey)
 
     async def rotate_key(self, did: str, *, wait: bool = True) -> dict[str, Any]:
         """Anchor a new Ed25519 key for ``did`` (the id stays)."""
-        current = await self.ledger.reader.dids.resolve(did)
+        current = await self.ledger.chain.dids.resolve(did)
         async with self.profile.session() as session:
             key = await session.inject(BaseWallet).create_key(ED25519)
-        write = self.ledger.reader.dids.update(did, base58.b58decode(key.verkey), current.endpoint)
+        write = self.ledger.chain.dids.update(did, base58.b58decode(key.verkey), current.endpoint)
         job = {"type": "did_update", "did": did, "verkey": key.verkey}
         return await self._run(
             write, job, current.did, did_key=key.verkey, wait=wait, verkey=key.verkey
@@ -58,15 +58,15 @@ class LerDidManager:
 
     async def set_endpoint(self, did: str, endpoint: str, *, wait: bool = True) -> dict[str, Any]:
         """Point the DID's DIDComm service at ``endpoint`` ('' removes it)."""
-        current = await self.ledger.reader.dids.resolve(did)
+        current = await self.ledger.chain.dids.resolve(did)
         verkey = base58.b58encode(current.verkey).decode()
-        write = self.ledger.reader.dids.update(did, current.verkey, endpoint)
+        write = self.ledger.chain.dids.update(did, current.verkey, endpoint)
         return await self._run(write, {}, current.did, did_key=verkey, wait=wait, verkey=verkey)
 
     async def deactivate(self, did: str, *, wait: bool = True) -> dict[str, Any]:
         """Deactivate the DID for good."""
-        current = await self.ledger.reader.dids.resolve(did)
-        write = self.ledger.reader.dids.deactivate(did)
+        current = await self.ledger.chain.dids.resolve(did)
+        write = self.ledger.chain.dids.deactivate(did)
         job = {"type": "did_deactivate", "did": did}
         verkey = base58.b58encode(current.verkey).decode()
         return await self._run(write, job, current.did, did_key=None, wait=wait, verkey=verkey)

@@ -39,7 +39,7 @@ class LerDIDResolver(BaseDIDResolver):
     ) -> dict[str, Any]:
         ledger = profile.inject(LedgerService)
         try:
-            record = await ledger.reader.dids.resolve(LerDid.parse(did))
+            record = await ledger.chain.dids.resolve(LerDid.parse(did))
         except LedgerNotFoundError as exc:
             raise DIDNotFound(f"{did} is not on the ledger") from exc
         except LedgerError as exc:

@@ -46,8 +46,8 @@ from ..anchor_webhook import notify_anchor
 from ..errors import EndorsementError, EndorsementRefused, EndorsementTimeout
 from ..ledger import LedgerService
 from .completions import run_failed, run_landed
+from .endorser_policy import EndorsementPolicy, load_policy
 from .messages import EndorsementRequest, EndorsementResponse
-from .policy import EndorsementPolicy, load_policy
 from .records import LerEndorsementRecord
 
 LOGGER = logging.getLogger(__name__)
@@ -143,9 +143,9 @@ class EndorsementManager:
         """
         connection_id = await self.endorser_connection_id()
         signer = await self.ledger.account(self.profile)
-        reader = self.ledger.reader
-        signed_at_block = await reader.block_number()
-        signed = await reader.sign_for_endorsement(
+        chain = self.ledger.chain
+        signed_at_block = await chain.block_number()
+        signed = await chain.sign_for_endorsement(
             write, signer, valid_for=int(self.ledger.config.endorsement.timeout) + SIGNATURE_GRACE
         )
         did_proof = None
@@ -285,7 +285,7 @@ class EndorsementManager:
             signed = SignedWrite.model_validate(record.signed_write)
             try:
                 standing = await settle(
-                    self.ledger.reader,
+                    self.ledger.chain,
                     signed,
                     from_block=record.signed_at_block or 0,
                     tx_hash=tx_hash or record.tx_hash,
@@ -442,7 +442,7 @@ class EndorsementManager:
     async def _answer_from_chain(self, record: LerEndorsementRecord) -> bool:
         """Answer the author as the chain settles its write; False while it may still land."""
         signed = SignedWrite.model_validate(record.signed_write or {})
-        standing = await settle(self.ledger.reader, signed, tx_hash=record.tx_hash)
+        standing = await settle(self.ledger.chain, signed, tx_hash=record.tx_hash)
         if standing.settlement is Settlement.LANDED:
             record.tx_hash = standing.tx_hash
             record.block_number = standing.block_number
@@ -530,7 +530,7 @@ class EndorsementManager:
                 "state's operator to mark it"
             )
         try:
-            write = self.ledger.reader.open_signed_write(signed)
+            write = self.ledger.chain.open_signed_write(signed)
         except LedgerError as exc:
             return str(exc)
         if write.function in DID_KEY_FUNCTIONS and not _valid_did_proof(record, signed, write):
@@ -542,10 +542,10 @@ class EndorsementManager:
         return None
 
     async def _accredited(self, issuer_id: bytes) -> bool:
-        reader = self.ledger.reader
-        did = LerDid.from_id(reader.descriptor.network, issuer_id)
-        now = await reader.ledger_time()
-        return any(a.covers(now) for a in await reader.accreditation.accreditations_of(did))
+        chain = self.ledger.chain
+        did = LerDid.from_id(chain.descriptor.network, issuer_id)
+        now = await chain.ledger_time()
+        return any(a.covers(now) for a in await chain.accreditation.accreditations_of(did))
 
 
 def record_key(profile: Profile, thread_id: str | None) -> str:

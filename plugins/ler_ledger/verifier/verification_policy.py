@@ -89,9 +89,9 @@ class LerPresentationVerifier:
         proof_request = record.pres_request.attachment(AnonCredsPresExchangeHandler.format)
         proof = record.pres.attachment(AnonCredsPresExchangeHandler.format)
         verdict = AnonCredsVerdict()
-        reader = self.ledger.reader
+        chain = self.ledger.chain
         try:
-            now = await reader.ledger_time()
+            now = await chain.ledger_time()
         except LedgerError as exc:
             verdict.note("ledger", False, f"cannot reach the ledger: {exc}", INVALID)
             return verdict.finish()
@@ -127,7 +127,7 @@ class LerPresentationVerifier:
     ) -> bool:
         """Each list a proof used was in force at some time inside its requested interval."""
         fresh = True
-        lists = self.ledger.reader.anoncreds
+        lists = self.ledger.chain.anoncreds
         for index, identifier in enumerate(proof["identifiers"]):
             timestamp = identifier.get("timestamp")
             if not identifier.get("rev_reg_id") or timestamp is None:
@@ -161,9 +161,7 @@ class LerPresentationVerifier:
 
     async def _entries_at(self, rev_reg_id: RevRegDefId, timestamp: int) -> int:
         try:
-            return (
-                await self.ledger.reader.anoncreds.status_list(rev_reg_id, at=timestamp)
-            ).entries
+            return (await self.ledger.chain.anoncreds.status_list(rev_reg_id, at=timestamp)).entries
         except LedgerNotFoundError:
             return 0
 
@@ -198,7 +196,7 @@ class LerPresentationVerifier:
     async def _check_accreditation(self, proof: dict, now: int, verdict: AnonCredsVerdict) -> None:
         """Every issuer is accredited now for the credential's type."""
         registry = self.profile.inject(AnonCredsRegistry)
-        accreditation = self.ledger.reader.accreditation
+        accreditation = self.ledger.chain.accreditation
         configured = self.ledger.config.verifier.accreditation_types
         for identifier in proof["identifiers"]:
             schema_id = identifier["schema_id"]

@@ -7,13 +7,13 @@ from acapy_agent.core.profile import Profile
 from acapy_agent.core.util import STARTUP_EVENT_PATTERN
 
 from .endorsement import settling
-from .verifier import events as verifier_events
+from .verifier import presentation_verdicts
 
 
 def register(event_bus: EventBus) -> None:
     """Subscribe every handler of the plugin."""
     event_bus.subscribe(STARTUP_EVENT_PATTERN, on_startup)
-    verifier_events.register(event_bus)
+    presentation_verdicts.register(event_bus)
 
 
 async def on_startup(profile: Profile, event: Event) -> None:

@@ -20,8 +20,8 @@ from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20Pre
 
 from ..ledger import LedgerService
 from ..verdicts import Check, Verdict
-from .policy import INVALID, AnonCredsVerdict, LerPresentationVerifier
 from .store import emit_verdict, load_verdict, store_verdict
+from .verification_policy import INVALID, AnonCredsVerdict, LerPresentationVerifier
 
 LOGGER = logging.getLogger(__name__)
 

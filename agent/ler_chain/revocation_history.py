@@ -46,7 +46,7 @@ def next_head(previous: bytes, accumulator: bytes, changed: bytes) -> bytes:
     return keccak(previous + keccak(accumulator) + keccak(changed))
 
 
-class StatusListHistory:
+class RevocationHistory:
     """The verified entries of one registry's status list, extended as new ones are read.
 
     Entries never change once written, so a reader keeps them and fetches only newer ones.
