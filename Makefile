@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 NPM_DIR := ledger_config
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := $(NPM_DIR)/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: deps demo test test-fast lint contracts bench clean
+.PHONY: deps demo test test-fast lint contracts bench clean browser screenshots
 
 deps: $(PY_STAMP) $(NPM_STAMP)
 
@@ -24,7 +25,7 @@ $(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 demo: deps
 	$(BIN)/ler-node demo
 
-test: deps
+test: deps $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -40,6 +41,19 @@ lint: deps
 
 contracts: $(NPM_STAMP)
 	node $(NPM_DIR)/compile.mjs
+
+# Debian's chromium, driven by Playwright in the browser tests (tests/web); installed once
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+
+# phone (390x844) and desktop pictures of every web page, in screenshots/ (not committed)
+screenshots: deps $(CHROMIUM)
+	LER_SCREENSHOTS=$(CURDIR)/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/web/test_every_page.py
+	@echo "screenshots written to screenshots/"
 
 bench: deps
 	$(BIN)/python -m bench.ledger

@@ -9,16 +9,18 @@ that runs real agents is marked ``e2e`` by its module (the ``network`` fixture m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from aiohttp import web
-from netkit import Network, WebhookSink, save_spec, session_spec, stop_network
+from eth_account import Account
+from netkit import Boot, Network, WebhookSink
 
 from ler_chain import LedgerClient, LocalSigner, NetworkDescriptor
+from ler_node.ledger import keystore
 from ler_node.ledger.local import LedgerHome, LedgerUp, ledger_down
-from ler_node.network.launcher import network_up, start_ledger
+from ler_node.network.launcher import start_ledger
 from ler_node.network.spec import NetworkSpec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -30,6 +32,30 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"the vendored test data is missing at {FIXTURES}: restore tests/fixtures")
     return FIXTURES
+
+
+# eth-account's keystore work factor (scrypt n = 2**18) costs a second of CPU per key made or
+# opened, and every ledger start, network bootstrap and trustee command of the suite opens one.
+# Keys this process makes (test ledgers' trustees) use a small one; decrypting reads n from the
+# file, so every later use of those keys, in this process or a `ler-node` it runs, is cheap too.
+TEST_SCRYPT_N = 2**12
+
+
+class _TestKeystores(Account):
+    """``Account`` whose keystores default to :data:`TEST_SCRYPT_N`."""
+
+    @classmethod
+    def encrypt(
+        cls, private_key: Any, password: str, kdf: Any = None, iterations: int | None = None
+    ) -> dict[str, Any]:
+        return super().encrypt(private_key, password, kdf, iterations or TEST_SCRYPT_N)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_test_keystores() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keystore, "Account", _TestKeystores)
+        yield
 
 
 def quiet(_message: str) -> None:
@@ -97,34 +123,50 @@ async def state_client(
 
 
 @pytest.fixture(scope="session")
-async def webhooks() -> AsyncIterator[WebhookSink]:
+def webhooks() -> Iterator[WebhookSink]:
     """A controller endpoint on 127.0.0.1 that records the webhooks agents send."""
     sink = WebhookSink()
-    runner = web.AppRunner(sink.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)  # the port it binds is the one it reports
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    sink.url = f"http://{host}:{port}"
+    sink.serve()
     yield sink
-    await runner.cleanup()
+    sink.close()
+
+
+def uses_the_network(item: pytest.Item) -> bool:
+    """Whether a test runs on the session's network."""
+    return "network" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _network_boot(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _cheap_test_keystores: None,
+) -> Iterator[Boot | None]:
+    """The session's network, starting with the session if any test runs on it.
+
+    It boots in a process of its own while the tests before the first end-to-end test run; its
+    ledger's trustee key is made here first, with the session's small keystore work factor.
+    """
+    if not any(uses_the_network(item) for item in request.session.items):
+        yield None
+        return
+    webhooks: WebhookSink = request.getfixturevalue("webhooks")
+    data_dir = tmp_path_factory.mktemp("ler-network")
+    home = LedgerHome.in_data_dir(data_dir)
+    keystore.load_or_create_key(home.key_file, home.password_file)
+    boot = Boot.start(data_dir, webhooks)
+    try:
+        yield boot
+    finally:
+        boot.stop()
 
 
 @pytest.fixture(scope="session")
-async def network(
-    tmp_path_factory: pytest.TempPathFactory, webhooks: WebhookSink
-) -> AsyncIterator[Network]:
+async def network(_network_boot: Boot | None) -> Network:
     """The session's network, up once for every end-to-end test; every process stopped after.
 
     Its network file is kept in the data directory, so ``ler-node network ... --data-dir`` works
     on it as on any network ``ler-node network up`` started.
     """
-    data_dir = tmp_path_factory.mktemp("ler-network")
-    stale_pin = data_dir / "stale-pin"
-    spec = session_spec(stale_pin, webhooks.url)
-    try:
-        info = await network_up(spec, data_dir, progress=quiet)
-        save_spec(spec, data_dir)  # after network_up, which moves a part whose port was taken
-        yield Network(spec, data_dir, info, stale_pin, webhooks=webhooks)
-    finally:
-        await stop_network(spec, data_dir)
+    assert _network_boot is not None, "the session's network starts only for tests that use it"
+    return await _network_boot.network()

@@ -4,22 +4,31 @@ One network serves every end-to-end test (tests/e2e, tests/badges/test_e2e_badge
 CLI test): the local network (``ledger_config/networks/local.yml``) on free ports, with its
 second college renamed ``rival`` and a dishonest holder, ``mallory``, that hides revocations.
 Tests that change what others read (policies, roles, pins) put it back before they end.
+
+The network starts in a process of its own (:class:`Boot`, ``python netkit.py``) when the session
+starts, so the tests that come before the first end-to-end test run while it boots.
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from aiohttp import web
 
-from ler_node.ledger.local import ledger_down
+from ler_node.ledger.local import LedgerHome
 from ler_node.network.admin import AdminClient
 from ler_node.network.agents import AgentHome
-from ler_node.network.launcher import NetworkInfo, connect, tails_process
+from ler_node.network.launcher import NetworkInfo, connect, network_up, tails_process
 from ler_node.network.spec import NetworkSpec
+from ler_node.network.web_process import web_process
+from ler_node.postgres import EmbeddedPostgres
+from ler_node.processes import log_tail
 
 E2E = Path(__file__).resolve().parent / "e2e"
 SPEC_COPY = "network-spec.yml"  # where `ler-node network up --data-dir` finds the network file
@@ -47,8 +56,39 @@ class WebhookSink:
         """Payloads one agent sent on one topic."""
         return [p for a, t, p in self.received if a == agent and t == topic]
 
+    def serve(self) -> None:
+        """Serve on a free port of 127.0.0.1 from a thread of its own, until :meth:`close`.
 
-EXCHANGE_TIMEOUT = 30
+        So agents are answered at once, also while no test's event loop runs (a sync test, or
+        between tests while the network boots).
+        """
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="webhook sink", daemon=True
+        )
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
+
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(self.app())
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)  # the port it binds is the one it reports
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    def close(self) -> None:
+        """Stop serving."""
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._loop.close()
+
+
+# A stalled exchange is abandoned 15 to 20 s after its last step (at this timeout the plugin looks
+# every 5 s); a step takes well under a second, even on a loaded machine.
+EXCHANGE_TIMEOUT = 15
+VC_API_MIN_TTL = 3
 
 
 def session_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
@@ -76,6 +116,8 @@ def session_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
             agent.extra_args = ["--webhook-url", f"{webhooks}/{agent.id}"]
         # exchanges a killed agent interrupted end within a test's patience (e2e/test_faults)
         agent.extra_args = [*agent.extra_args, "-o", f"ler.exchange_timeout={EXCHANGE_TIMEOUT}"]
+        # VC-API exchanges that live seconds, so tests see unread ones expire (tests/vc_api)
+        agent.extra_args += ["-o", f"ler_badges.vc_api.min_ttl_seconds={VC_API_MIN_TTL}"]
     return local.model_copy(update={"agents": agents}).on_free_ports()
 
 
@@ -85,11 +127,78 @@ def save_spec(spec: NetworkSpec, data_dir: Path) -> None:
 
 
 async def stop_network(spec: NetworkSpec, data_dir: Path) -> None:
-    """Stop every process of the network (agents together), without blocking the event loop."""
-    homes = [AgentHome(data_dir, agent) for agent in spec.agents]
-    await asyncio.gather(*(home.process.stop_async() for home in homes))
-    await tails_process(data_dir).stop_async()
-    await asyncio.to_thread(ledger_down, data_dir)
+    """End every process of a test's network, whose files go with the test's directory.
+
+    Killed, not stopped: nothing of theirs is kept, and an ACA-Py takes one to four seconds after
+    SIGTERM to tear its interpreter down. (`ler-node network down`, which stops them gracefully,
+    is tested by e2e/test_network_cli.py and the guides.)
+    """
+    ledger = LedgerHome.in_data_dir(data_dir).anvil
+    for files in (
+        *(AgentHome(data_dir, agent).process for agent in spec.agents),
+        tails_process(data_dir),
+        web_process(data_dir),
+        ledger.gateway,
+        ledger.process,
+    ):
+        files.kill()
+    # the hosted agent's embedded PostgreSQL: its cluster may live outside the data dir
+    await asyncio.to_thread(EmbeddedPostgres(data_dir).remove)
+
+
+STALE_PIN = "stale-pin"  # mallory's file, in the data directory
+BOOT_LOG = "boot.log"
+
+
+@dataclass
+class Boot:
+    """The session's network, starting in a process of its own (this file run as a script).
+
+    The process runs :func:`network_up` on :func:`session_spec` and keeps the network file in the
+    data directory (after ``network_up``, which moves a part whose port was taken), then exits;
+    the network's processes go on running.
+    """
+
+    data_dir: Path
+    webhooks: WebhookSink
+    process: subprocess.Popen
+
+    @classmethod
+    def start(cls, data_dir: Path, webhooks: WebhookSink) -> Boot:
+        """Start booting the network in ``data_dir``; its colleges send webhooks to ``webhooks``."""
+        with open(data_dir / BOOT_LOG, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, __file__, str(data_dir), webhooks.url],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        return cls(data_dir, webhooks, process)
+
+    async def network(self) -> Network:
+        """The network, once it is up; raises if it could not start."""
+        if await asyncio.to_thread(self.process.wait) != 0:
+            raise RuntimeError(
+                f"the session's network did not start:\n{log_tail(self.data_dir / BOOT_LOG, 40)}"
+            )
+        spec = NetworkSpec.load(self.data_dir / SPEC_COPY)
+        info = NetworkInfo.load(self.data_dir)
+        return Network(spec, self.data_dir, info, self.data_dir / STALE_PIN, self.webhooks)
+
+    def stop(self) -> None:
+        """End the boot if it still runs, and every process of the network."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        spec_file = self.data_dir / SPEC_COPY  # the agents' ids are what finds their processes
+        spec = NetworkSpec.load(spec_file) if spec_file.exists() else session_spec(Path(), "")
+        asyncio.run(stop_network(spec, self.data_dir))
+
+
+def _boot(data_dir: Path, webhooks: str) -> None:
+    spec = session_spec(data_dir / STALE_PIN, webhooks)
+    asyncio.run(network_up(spec, data_dir, progress=print))
+    save_spec(spec, data_dir)
 
 
 @dataclass
@@ -139,3 +248,7 @@ async def held_request(state: AdminClient, thread_id: str) -> dict:
         "/ler/endorsement/requests?role=endorser", held, what="the held request"
     )
     return held(pending)[0]
+
+
+if __name__ == "__main__":  # Boot.start: python netkit.py DATA_DIR WEBHOOKS_URL
+    _boot(Path(sys.argv[1]), sys.argv[2])

@@ -27,13 +27,21 @@ def _iso(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_did_document(record: DidRecord) -> dict[str, Any]:
-    """The DID document: the Ed25519 key as a Multikey, and the DIDComm service if any."""
-    did = str(record.did)
+def build_did_document(record: DidRecord, *, as_did: str | None = None) -> dict[str, Any]:
+    """The DID document: the Ed25519 key as a Multikey, and the DIDComm service if any.
+
+    ``alsoKnownAs`` lists the other DID the ledger records for it (e.g. its did:web). With
+    ``as_did`` (that other DID) the same keys and service are described under that DID instead,
+    naming the did:ler as ``alsoKnownAs``: the document a college serves as its did:web.
+    """
+    did = as_did or str(record.did)
     key_id = did + KEY_FRAGMENT
     document: dict[str, Any] = {"@context": CONTEXTS, "id": did}
     if record.deactivated:
         return document
+    other = str(record.did) if as_did else record.also_known_as
+    if other:
+        document["alsoKnownAs"] = [other]
     document["verificationMethod"] = [
         {
             "id": key_id,

@@ -277,6 +277,12 @@ class DidRegistryEndpointTooLong(LedgerInvalidError):
     template = "the service endpoint has {length} bytes; at most {maxLength} are allowed"
 
 
+class DidRegistryAlsoKnownAsTooLong(LedgerInvalidError):
+    """The alsoKnownAs identifier is too long."""
+
+    template = "alsoKnownAs has {length} bytes; at most {maxLength} are allowed"
+
+
 class DidRegistryNoVersionAt(LedgerNotFoundError):
     """The DID did not exist yet at that time."""
 

@@ -39,6 +39,7 @@ class DidRecord:
     updated: int
     deactivated: bool
     block_number: int
+    also_known_as: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class RevocationRegistryRecord(AnchoredObject):
 
 
 @dataclass(frozen=True)
-class StatusList:
+class RevocationStatusList:
     """A revocation status list as of a time.
 
     ``revoked`` holds one int (0 or 1) per credential index; ``timestamp`` is the block time of

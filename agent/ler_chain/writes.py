@@ -118,6 +118,9 @@ ENDORSABLE: dict[tuple[ContractKey, str], EndorsableOp] = {
         _same("id", "verkey", "endpoint"),
     ),
     ("dids", "deactivateDid"): EndorsableOp("DeactivateDid", (("id", "bytes16"),), _same("id")),
+    ("dids", "setAlsoKnownAs"): EndorsableOp(
+        "SetAlsoKnownAs", (("id", "bytes16"), ("alsoKnownAs", "string")), _same("id", "alsoKnownAs")
+    ),
     ("dids", "changeController"): EndorsableOp(
         "ChangeController",
         (("id", "bytes16"), ("newController", "address")),

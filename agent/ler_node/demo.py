@@ -3,17 +3,23 @@
 1. The state accredits a community college for a credential type.
 2. The college's DID is on the ledger (endorsed by the state); it publishes a schema and a
    revocable credential definition for a skills credential.
-3. A learner connects and receives two skills credentials.
+3. A learner connects and receives two skills credentials (and, when the network has the state's
+   hosted agent, a learner without an agent of their own, a tenant of it, shows a skill).
 4. An employer asks for proof of a skill at a minimum level, from an accredited issuer, not
    revoked; it learns only what it asked for.
 5. The college revokes one credential; the employer's next check fails and says why.
 6. The state withdraws the accreditation; the employer's check now reports it.
+7. The college issues an Open Badge over VC-API to a learner's wallet (a did:key wallet, as
+   Learner Credential Wallet is: :mod:`.vcapi_wallet`).
+8. An employer asks that wallet for the badge over VC-API and verifies it, the college found in
+   the issuer registry the state publishes.
 
 Every step checks what it should have achieved; :class:`StoryError` says which did not.
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -21,12 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from .errors import LerNodeError
 from .network import flows
 from .network.admin import AdminClient, quoted
 from .network.agents import AgentHome
+from .network.hosting import Hosting
 from .network.launcher import NetworkInfo, connect
+from .network.local_tls import tls_files
 from .network.spec import NetworkSpec
+from .vcapi_wallet import VcApiWallet
 
 CREDENTIAL_TYPE = "SkillsCredential"
 SKILL_ATTRIBUTES = ["program", "skill", "skill_code", "level", "date"]
@@ -37,6 +48,22 @@ WELDING = {
     "level": "4",
 }
 BLUEPRINTS = {**WELDING, "skill": "Blueprint Reading", "skill_code": "O*NET 2.A.1.a", "level": "3"}
+EXCHANGES = "/ler/badges/vc-api/exchanges"
+BADGE_TYPE = "Certificate"  # the badge's achievementType, the credential type accredited for it
+BADGE = {
+    "type": ["VerifiableCredential", "OpenBadgeCredential"],
+    "credentialSubject": {
+        "type": ["AchievementSubject"],
+        "achievement": {
+            "id": "https://prairieridge.example/achievements/cnc-1",
+            "type": ["Achievement"],
+            "name": "CNC Machining I",
+            "description": "Sets up and runs a three-axis CNC mill.",
+            "criteria": {"narrative": "Passed the practical and written assessments."},
+            "achievementType": BADGE_TYPE,
+        },
+    },
+}
 
 
 class StoryError(LerNodeError):
@@ -55,7 +82,9 @@ class Cast:
     learner: AdminClient
     employer: AdminClient
     college_did: str
+    http: aiohttp.ClientSession  # the learner's VC-API wallet's (trusts the network's test CA)
     awarded: str = ""
+    hosting: Hosting | None = None  # the state's hosted agent, if the network has one
 
 
 async def _step(narrate: Narrate, number: int, title: str, action: Awaitable[str]) -> None:
@@ -95,13 +124,25 @@ async def run_story(spec: NetworkSpec, data_dir: Path, narrate: Narrate = print)
         }
         college_did = info.agent(ids["issuer"]).did
         _expect(bool(college_did), "the college has no public DID; run `ler-node network up` first")
+        trust = ssl.create_default_context(cafile=str(tls_files(data_dir).ca_file))
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=trust), timeout=aiohttp.ClientTimeout(total=60)
+            )
+        )
         cast = Cast(
             clients["endorser"],
             clients["issuer"],
             clients["holder"],
             clients["verifier"],
             college_did,
+            http,
         )
+        hosted = [a for a in spec.agents if a.multitenant]
+        if hosted:
+            cast.hosting = await stack.enter_async_context(
+                Hosting.of(AgentHome(data_dir, hosted[0]))
+            )
         return await _tell(cast, narrate)
 
 
@@ -156,6 +197,27 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
         )
         return "verified: Welding at level >= 4, accredited issuer, not revoked (level not shown)"
 
+    async def hosted_learner() -> str:
+        assert cast.hosting is not None
+        tenant = await cast.hosting.create("Avery Hosted")
+        async with cast.hosting.as_tenant(tenant) as wallet:
+            college_conn, _ = await connect(cast.college, wallet, "hosted learner")
+            await flows.issue_credential(
+                cast.college,
+                college_conn,
+                story["type"].cred_def_id,
+                {**WELDING, "date": cast.awarded},
+            )
+            employer_conn, _ = await connect(cast.employer, wallet, "hosted learner")
+        verdict = await _check(cast, story, "Welding", 4, employer_conn)
+        _expect(
+            verdict["verified"], f"the hosted learner's proof did not verify: {verdict['reasons']}"
+        )
+        return (
+            f"learner tenant {tenant.wallet_id[:8]}... of the state's hosted agent (PostgreSQL) "
+            "holds Welding; the employer verified it"
+        )
+
     async def revoke() -> str:
         update = await flows.revoke(cast.college, story["welding"])
         _expect(update["state"] == "done", f"the revocation was not published: {update}")
@@ -175,21 +237,61 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
         )
         return "the employer's check of Blueprint Reading reports: issuer-not-accredited"
 
+    async def badge() -> str:
+        await flows.set_accreditation(cast.state, cast.college_did, BADGE_TYPE, "accredit")
+        offer = await cast.college.post(f"{EXCHANGES}/issuance", {"credential": BADGE})
+        wallet = story["wallet"] = VcApiWallet()
+        answer = await wallet.run(cast.http, offer["lcw_request_url"])
+        [received] = answer["verifiablePresentation"]["verifiableCredential"]
+        _expect(received["credentialSubject"]["id"] == wallet.did, "the badge is not the wallet's")
+        story["badge"] = received
+        return f"{wallet.did[:24]}... holds {BADGE['credentialSubject']['achievement']['name']}"
+
+    async def verify_badge() -> str:
+        issuer = story["badge"]["issuer"]["id"]
+        location = await cast.state.get("/ler/badges/issuer-registry")
+        async with cast.http.get(location["url"]) as response:
+            _expect(response.status == 200, f"the state's registry answered {response.status}")
+            registry = await response.json()
+        entry = registry["registry"].get(issuer)
+        _expect(entry is not None, f"{issuer} is not in the state's issuer registry")
+        types = [a["credentialType"] for a in entry["accreditations"]]
+        also = ", ".join(d for d in entry.get("dids", []) if d != issuer) or "-"
+        narrate(f"   registry {location['url']}: {issuer} (also {also}), accredited {types}")
+        asked = await cast.employer.post(
+            f"{EXCHANGES}/presentation", {"achievement_type": BADGE_TYPE}
+        )
+        await story["wallet"].run(cast.http, asked["interaction_url"])
+        shown = await cast.employer.get(f"{EXCHANGES}/{asked['exchange_id']}")
+        verdict = shown.get("verdict") or {}
+        _expect(shown["state"] == "done", f"the exchange did not end done: {shown}")
+        _expect(bool(shown["verified"]), f"the badge did not verify: {verdict.get('reasons')}")
+        return "verified over VC-API: signature, status, accredited issuer, shown by its learner"
+
     steps = [
         ("The state accredits the college", accredit),
         ("The college publishes its skills credential", publish),
         ("A learner connects and receives credentials", issue),
         ("An employer checks a skill", prove),
+        *(
+            [("A learner without an agent, hosted by the state, shows a skill", hosted_learner)]
+            if cast.hosting is not None
+            else []
+        ),
         ("The college revokes the Welding credential", revoke),
         ("The state withdraws the college's accreditation", withdraw),
+        ("A learner's VC-API wallet receives an Open Badge", badge),
+        ("An employer verifies the badge over VC-API", verify_badge),
     ]
     for number, (title, action) in enumerate(steps, start=1):
         await _step(narrate, number, title, action())
     return story
 
 
-async def _check(cast: Cast, story: dict[str, Any], skill: str, level: int) -> dict[str, Any]:
-    """The employer asks for ``skill`` at ``level`` or more, not revoked now."""
+async def _check(
+    cast: Cast, story: dict[str, Any], skill: str, level: int, connection: str | None = None
+) -> dict[str, Any]:
+    """The employer asks ``connection`` (else the story's learner) for ``skill`` at ``level``+."""
     request = flows.skill_proof_request(story["type"].cred_def_id, min_level=level)
     # This run's credential (earlier runs' ones stay in the wallet): its skill and award time,
     # revealed together, since ACA-Py checks value restrictions against revealed values only.
@@ -202,4 +304,4 @@ async def _check(cast: Cast, story: dict[str, Any], skill: str, level: int) -> d
         "skill": {"names": ["skill", "date"], "restrictions": [restriction]},
     }
     request["requested_predicates"]["level"]["restrictions"] = [restriction]
-    return await flows.request_proof(cast.employer, story["employer_conn"], request)
+    return await flows.request_proof(cast.employer, connection or story["employer_conn"], request)

@@ -121,26 +121,19 @@ class ProcessFiles:
 
     def stop(self, timeout: float = 15.0) -> bool:
         """Stop the process gracefully (SIGTERM, then SIGKILL); False if it was not running."""
-        pid = self.pid()
-        if pid is None:
-            return False
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                break
-            time.sleep(0.05)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            time.sleep(0.1)
-        self.pid_file.unlink(missing_ok=True)
-        return True
+        return stop_all([self], timeout)[0]
 
     async def stop_async(self, timeout: float = 15.0) -> bool:
         """:meth:`stop` for coroutines: waits for the exit without blocking the event loop."""
         return await asyncio.to_thread(self.stop, timeout)
+
+    def terminate(self) -> int | None:
+        """Send SIGTERM to the process group, without waiting; its PID, or None if not running."""
+        pid = self.pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+        return pid
 
     def kill(self) -> bool:
         """SIGKILL the process group at once, as a crash would; False if it was not running."""
@@ -165,3 +158,53 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return True
+
+
+def stop_all(
+    processes: Sequence[ProcessFiles], timeout: float = 15.0, done_when: str | None = None
+) -> list[bool]:
+    """:meth:`ProcessFiles.stop` for several processes at once: all are asked to stop first.
+
+    An agent takes seconds to exit after SIGTERM, so stopping a network's agents one after
+    another would add those seconds up. ``done_when``: what a process logs once nothing but its
+    exit is left (its files closed); one that logs it after being asked to stop is killed then,
+    not waited for. Returns, for each, whether it was running.
+    """
+    offsets = [_size(files.log_file) for files in processes]
+    pids = [files.terminate() for files in processes]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = [(i, pid) for i, pid in enumerate(pids) if pid is not None and _alive(pid)]
+        if not running:
+            break
+        for i, pid in running:
+            if done_when and _logged(processes[i].log_file, offsets[i], done_when):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    stragglers = [pid for pid in pids if pid is not None and _alive(pid)]
+    for pid in stragglers:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    if stragglers:
+        time.sleep(0.1)
+    for files in processes:
+        files.pid_file.unlink(missing_ok=True)
+    return [pid is not None for pid in pids]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _logged(path: Path, offset: int, text: str) -> bool:
+    """Whether ``text`` was written to the file at ``path`` after ``offset``."""
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            return text.encode() in log.read()
+    except OSError:
+        return False

@@ -20,6 +20,9 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
     );
     bytes32 public constant DEACTIVATE_DID_TYPEHASH =
         keccak256("DeactivateDid(bytes16 id,address author,uint256 nonce,uint256 deadline)");
+    bytes32 public constant SET_ALSO_KNOWN_AS_TYPEHASH = keccak256(
+        "SetAlsoKnownAs(bytes16 id,string alsoKnownAs,address author,uint256 nonce,uint256 deadline)"
+    );
     bytes32 public constant CHANGE_CONTROLLER_TYPEHASH = keccak256(
         "ChangeController(bytes16 id,address newController,address author,uint256 nonce,uint256 deadline)"
     );
@@ -67,7 +70,7 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
             endorsement
         );
         record.controller = author;
-        _pushVersion(record, verkey, endpoint, false);
+        _pushVersion(record, verkey, endpoint, false, "");
         emit DidCreated(id, author, verkey, endpoint);
     }
 
@@ -91,8 +94,33 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
             )
         );
         _checkController(id, record, _authorize(structHash, endorsement));
-        uint32 versionId = _pushVersion(record, verkey, endpoint, false);
+        uint32 versionId = _pushVersion(record, verkey, endpoint, false, _last(record).alsoKnownAs);
         emit DidUpdated(id, versionId, verkey, endpoint);
+    }
+
+    /// @inheritdoc IDidRegistry
+    function setAlsoKnownAs(bytes16 id, string calldata alsoKnownAs, Endorsement calldata endorsement)
+        public
+        virtual
+    {
+        if (bytes(alsoKnownAs).length > MAX_ENDPOINT_LENGTH) {
+            revert DidRegistryAlsoKnownAsTooLong(bytes(alsoKnownAs).length, MAX_ENDPOINT_LENGTH);
+        }
+        DidRecord storage record = _active(id);
+        bytes32 structHash = keccak256(
+            abi.encode(
+                SET_ALSO_KNOWN_AS_TYPEHASH,
+                id,
+                keccak256(bytes(alsoKnownAs)),
+                endorsement.author,
+                endorsement.nonce,
+                endorsement.deadline
+            )
+        );
+        _checkController(id, record, _authorize(structHash, endorsement));
+        DidVersion storage last = _last(record);
+        uint32 versionId = _pushVersion(record, last.verkey, last.endpoint, false, alsoKnownAs);
+        emit DidAlsoKnownAsChanged(id, versionId, alsoKnownAs);
     }
 
     /// @inheritdoc IDidRegistry
@@ -102,8 +130,8 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
             abi.encode(DEACTIVATE_DID_TYPEHASH, id, endorsement.author, endorsement.nonce, endorsement.deadline)
         );
         _checkController(id, record, _authorize(structHash, endorsement));
-        DidVersion storage last = record.versions[record.versions.length - 1];
-        uint32 versionId = _pushVersion(record, last.verkey, last.endpoint, true);
+        DidVersion storage last = _last(record);
+        uint32 versionId = _pushVersion(record, last.verkey, last.endpoint, true, last.alsoKnownAs);
         emit DidDeactivated(id, versionId);
     }
 
@@ -168,7 +196,8 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
         DidRecord storage record,
         bytes32 verkey,
         string memory endpoint,
-        bool deactivated
+        bool deactivated,
+        string memory alsoKnownAs
     ) internal virtual returns (uint32 versionId) {
         record.versions.push(
             DidVersion({
@@ -176,11 +205,16 @@ contract DidRegistry is EndorsedWrites, IDidRegistry {
                 endpoint: endpoint,
                 timestamp: uint64(block.timestamp),
                 blockNumber: uint64(block.number),
-                deactivated: deactivated
+                deactivated: deactivated,
+                alsoKnownAs: alsoKnownAs
             })
         );
         versionId = SafeCast.toUint32(record.versions.length);
         record.timeline.push(SafeCast.toUint48(block.timestamp), versionId);
+    }
+
+    function _last(DidRecord storage record) internal view virtual returns (DidVersion storage) {
+        return record.versions[record.versions.length - 1];
     }
 
     function _existing(bytes16 id) internal view virtual returns (DidRecord storage record) {

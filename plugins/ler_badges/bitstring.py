@@ -1,8 +1,13 @@
 """W3C Bitstring Status List: the list, its entries and its credential.
 
-ler-node gives each credential one ``BitstringStatusListEntry`` (the OB 3.0 schema allows a single
-``credentialStatus``) with ``statusPurpose: "message"`` and ``statusSize: 2``, so one entry
-carries both revocation and suspension:
+ler-node gives each credential two ``BitstringStatusListEntry`` entries, the form verifiers such
+as DCC's VerifierPlus check: one in a ``revocation`` list and one in a ``suspension`` list, each
+one bit per credential (``1`` = revoked, or suspended). Revocation is final; a suspension can be
+lifted. Each list holds :data:`PURPOSE_LIST_ENTRIES` entries (131,072 bits, the 16 KB minimum the
+specification sets for herd privacy).
+
+Entries with ``statusPurpose: "message"`` and ``statusSize: 2`` (one entry for both, as ler-node
+issued before) are still read by the verifier:
 
 ======  ===========  =======================================================
 value   message      meaning
@@ -13,10 +18,9 @@ value   message      meaning
 ``0x3`` unused       never set by ler-node
 ======  ===========  =======================================================
 
-A list holds :data:`LIST_ENTRIES` two-bit entries (131,072 bits, the 16 KB minimum the
-specification sets for herd privacy). ``encodedList`` is multibase base64url (``u`` prefix, no
-padding) of the GZIP-compressed bitstring, index 0 being the most significant bit of the first
-byte. The compressed bytes are exactly what the college anchors on the ledger.
+``encodedList`` is multibase base64url (``u`` prefix, no padding) of the GZIP-compressed
+bitstring, index 0 being the most significant bit of the first byte. The compressed bytes are
+exactly what the college anchors on the ledger.
 """
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ from .errors import BadgesError
 
 __all__ = [
     "LIST_ENTRIES",
+    "PURPOSE_LIST_ENTRIES",
+    "REVOCATION",
     "STATUS_SIZE",
+    "SUSPENSION",
     "BitstringStatusList",
     "StatusEntry",
     "StatusListError",
@@ -47,10 +54,13 @@ __all__ = [
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 STATUS_PURPOSE = "message"
-PURPOSES = ("revocation", "suspension", "message", "refresh")
+REVOCATION = "revocation"
+SUSPENSION = "suspension"
+PURPOSES = (REVOCATION, SUSPENSION, "message", "refresh")
 STATUS_SIZE = 2
 LIST_ENTRIES = 65_536
 LIST_BITS = LIST_ENTRIES * STATUS_SIZE
+PURPOSE_LIST_ENTRIES = LIST_BITS  # one bit per credential in a revocation or suspension list
 MAX_DECOMPRESSED = 16 * 1024 * 1024  # refuse lists that inflate beyond 16 MiB
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -213,8 +223,19 @@ class StatusEntry:
         return f"0x{value:x}", True  # refresh: says nothing about validity
 
 
-def status_entry(list_url: str, index: int) -> dict[str, Any]:
-    """The ``credentialStatus`` of the credential at ``index`` of the list at ``list_url``."""
+def status_entry(list_url: str, index: int, purpose: str = STATUS_PURPOSE) -> dict[str, Any]:
+    """The ``credentialStatus`` of the credential at ``index`` of the list at ``list_url``.
+
+    ``revocation`` and ``suspension`` entries are one bit; ``message`` entries two (see above).
+    """
+    if purpose in (REVOCATION, SUSPENSION):
+        return {
+            "id": f"{list_url}#{index}",
+            "type": ENTRY_TYPE,
+            "statusPurpose": purpose,
+            "statusListIndex": str(index),
+            "statusListCredential": list_url,
+        }
     return {
         "id": f"{list_url}#{index}",
         "type": ENTRY_TYPE,
@@ -227,7 +248,7 @@ def status_entry(list_url: str, index: int) -> dict[str, Any]:
 
 
 def status_list_credential(
-    list_url: str, issuer: str, encoded: str, valid_from: str
+    list_url: str, issuer: str, encoded: str, valid_from: str, purpose: str = STATUS_PURPOSE
 ) -> dict[str, Any]:
     """The unsigned ``BitstringStatusListCredential`` for a list."""
     return {
@@ -239,7 +260,7 @@ def status_list_credential(
         "credentialSubject": {
             "id": f"{list_url}#list",
             "type": "BitstringStatusList",
-            "statusPurpose": STATUS_PURPOSE,
+            "statusPurpose": purpose,
             "encodedList": encoded,
         },
     }

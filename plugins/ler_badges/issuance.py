@@ -1,8 +1,12 @@
 """Turn a registrar's template into a complete OB 3.0 / CLR 2.0 credential fit for signing.
 
-The template is an (unsigned) AchievementCredential or ClrCredential. What it leaves out is
-filled in: ``@context``, ``id`` (``urn:uuid:``), ``type``, the issuer's Profile, ``validFrom``
-(now) and ``credentialSchema``; ``credentialStatus`` is set by the status list manager. A CLR's
+The template is an (unsigned) Open Badge or ClrCredential. What it leaves out is filled in:
+``@context``, ``id`` (``urn:uuid:``), ``type`` (``OpenBadgeCredential``: the OB 3.0.3 context
+maps ``AchievementCredential`` to the same IRI, so a badge typed that way is not in the compacted
+form VC Data Model 2.0 requires, and strict verifiers refuse it), the issuer's Profile,
+``validFrom`` (now) and ``credentialSchema``; ``credentialStatus`` is set by the status list
+manager. The subject must say who earned it: an ``id`` or at least one ``identifier``, as OB 3.0
+requires. A CLR's
 ``credentialSubject.verifiableCredential`` may hold templates too: each is completed the same
 way (same issuer, same learner) and later signed on its own, so each verifies by itself.
 
@@ -50,7 +54,7 @@ CLR_SCHEMA = (
 _DEFAULTS: dict[CredentialKind, tuple[list[str], list[str], str]] = {
     CredentialKind.ACHIEVEMENT: (
         [VC_V2, OB_CONTEXT, EXTENSIONS_CONTEXT],
-        ["VerifiableCredential", "AchievementCredential"],
+        ["VerifiableCredential", "OpenBadgeCredential"],
         OB_SCHEMA,
     ),
     CredentialKind.CLR: (
@@ -117,6 +121,12 @@ def _fill(
     subject = _subject(credential)
     if learner and "id" not in subject:
         subject["id"] = learner
+    if not subject.get("id") and not subject.get("identifier"):
+        raise IssuanceError(
+            "credentialSubject needs an id (the learner's DID) or at least one identifier "
+            '(e.g. {"type": "IdentityObject", "identityType": "emailAddress", "hashed": false, '
+            '"identityHash": "jordan@example.org"}): Open Badges 3.0 requires one of them'
+        )
     return credential
 
 
@@ -155,13 +165,13 @@ class PreparedCredential:
     """A complete credential that passed :func:`check_issuable`, with what the check learned.
 
     ``nested`` are the AchievementCredentials a CLR bundles (the same objects as in
-    ``document``); ``status_entries`` the (list URL, index) of each of :attr:`items`, once taken.
+    ``document``); ``status_entries`` the status entries of each of :attr:`items`, once taken.
     """
 
     kind: CredentialKind
     document: dict[str, Any]
     nested: tuple[dict[str, Any], ...] = ()
-    status_entries: tuple[tuple[str, int], ...] = ()
+    status_entries: tuple[Any, ...] = ()
 
     @classmethod
     def check(
@@ -180,17 +190,15 @@ class PreparedCredential:
         """Every credential issued: the bundled ones first, then the document itself."""
         return (*self.nested, self.document)
 
-    def with_status(
-        self,
-        entries: Sequence[tuple[str, int]],
-        entry: Callable[[str, int], dict[str, Any]],
+    def with_status[T](
+        self, entries: Sequence[T], status: Callable[[T], Any]
     ) -> PreparedCredential:
-        """Set each item's ``credentialStatus`` to ``entry(url, index)`` (in place); remember them.
+        """Set each item's ``credentialStatus`` to ``status(entry)`` (in place); remember them.
 
-        The provisional entry the check saw has the same shape, so the check still holds.
+        The provisional status the check saw has the same shape, so the check still holds.
         """
-        for item, (url, index) in zip(self.items, entries, strict=True):
-            item["credentialStatus"] = entry(url, index)
+        for item, entry in zip(self.items, entries, strict=True):
+            item["credentialStatus"] = status(entry)
         return dataclasses.replace(self, status_entries=tuple(entries))
 
     def with_nested(self, nested: Sequence[dict[str, Any]]) -> PreparedCredential:

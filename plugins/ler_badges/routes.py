@@ -41,14 +41,18 @@ from ler_ledger.validators import (
     uuid4,
 )
 
-from .acapy import presentations, wiring
+from . import api_examples
+from .acapy import did_web, presentations, wiring
 from .acapy.environment import AgentEnvironment
-from .acapy.errors import BadgesInputError
+from .acapy.errors import BadgesInputError, IssuanceRefused
 from .acapy.holder import BadgePresenter
 from .acapy.issuer import BadgeIssuer
 from .acapy.records import IssuedBadgeRecord, IssuedBadgeRecordSchema, StatusListRecord
+from .acapy.registry_publisher import registry_admin_routes
+from .acapy.service import BadgesService
 from .acapy.status_lists import StatusListManager, status_value
 from .skills import catalogue, levels
+from .vc_api.exchange_admin import exchange_admin_routes
 from .verification import verify_credential
 
 LOGGER = logging.getLogger(__name__)
@@ -87,21 +91,6 @@ def _issuer_did(profile: Any, body: dict[str, Any]) -> str | None:
 
 # --- schemas -----------------------------------------------------------------------------------
 
-CREDENTIAL_EXAMPLE = {
-    "credentialSubject": {
-        "id": "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
-        "type": ["AchievementSubject"],
-        "achievement": {
-            "id": "https://prairieridge.example/achievements/cnc-1",
-            "type": ["Achievement"],
-            "name": "CNC Machining I",
-            "description": "Sets up and runs a three-axis CNC mill.",
-            "criteria": {"narrative": "Passed the practical and written assessments."},
-            "achievementType": "Certificate",
-        },
-    }
-}
-
 
 class SkillLevelSchema(OpenAPISchema):
     """A catalogued skill and the level reached."""
@@ -126,7 +115,7 @@ class OfferRequestSchema(OpenAPISchema):
         metadata={
             "description": "AchievementCredential or ClrCredential template; @context, id, type, "
             "issuer, validFrom, credentialSchema and credentialStatus are filled in",
-            "example": CREDENTIAL_EXAMPLE,
+            "example": api_examples.CREDENTIAL,
         },
     )
     skills = fields.List(
@@ -144,7 +133,7 @@ class OfferRequestSchema(OpenAPISchema):
 class CheckRequestSchema(OpenAPISchema):
     """A template to complete and check without issuing it."""
 
-    credential = fields.Dict(required=True, metadata={"example": CREDENTIAL_EXAMPLE})
+    credential = fields.Dict(required=True, metadata={"example": api_examples.CREDENTIAL})
     skills = fields.List(
         fields.Nested(SkillLevelSchema()), required=False, validate=validate.Length(max=100)
     )
@@ -280,6 +269,21 @@ class SendPresentationRequestSchema(OpenAPISchema):
     )
 
 
+class DidWebSchema(OpenAPISchema):
+    """The college's did:web and its binding to the did:ler on the ledger."""
+
+    did = fields.Str(metadata={"example": LerDid.EXAMPLE})
+    did_web = fields.Str(metadata={"example": "did:web:prairieridge.example"})
+    also_known_as = fields.Str(
+        allow_none=True, metadata={"description": "What the did:ler's ledger entry names"}
+    )
+    bound = fields.Bool(metadata={"description": "The ledger entry names the did:web"})
+
+
+class DidWebBindRequestSchema(OpenAPISchema):
+    """Nothing to give: the agent's public did:ler and configured did:web are bound."""
+
+
 class SkillsSchema(OpenAPISchema):
     """The skills catalogue."""
 
@@ -376,10 +380,48 @@ async def status_lists(request: web.BaseRequest) -> web.Response:
     """List status lists."""
     async with request_profile(request).session() as session:
         records = await StatusListRecord.query(session, {})
-    keep = ("status_list_id", "issuer_did", "list_url", "version", "used", "state")
+    keep = ("status_list_id", "issuer_did", "list_url", "purpose", "version", "used", "state")
     return web.json_response(
         {"results": [{k: v for k, v in r.serialize().items() if k in keep} for r in records]}
     )
+
+
+async def _did_web_state(request: web.BaseRequest, *, bind_it: bool) -> dict[str, Any]:
+    profile = request_profile(request)
+    did = await did_web.public_ler_did(profile)
+    if did is None:
+        raise IssuanceRefused(
+            "this agent has no public did:ler DID yet; anchor one "
+            "(POST /ler/did/create with public=true)"
+        )
+    if profile.inject(BadgesService).did_web is None:
+        raise IssuanceRefused(
+            "no did:web is configured: set ler_badges.did_web.domain (and serve it: "
+            "ler_badges.status_lists.port, ler_badges.tls)"
+        )
+    return await (did_web.bind if bind_it else did_web.binding)(profile, did)
+
+
+@docs(tags=[TAG], summary="The college's did:web and whether the ledger binds it to its did:ler")
+@response_schema(DidWebSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def did_web_get(request: web.BaseRequest) -> web.Response:
+    """The did:web binding as the ledger holds it."""
+    return web.json_response(await _did_web_state(request, bind_it=False))
+
+
+@docs(
+    tags=[TAG],
+    summary="Record the did:web on the public did:ler's ledger entry (done on first issuance)",
+)
+@request_schema(DidWebBindRequestSchema())
+@response_schema(DidWebSchema(), 200)
+@tenant_authentication
+@badges_errors
+async def did_web_bind(request: web.BaseRequest) -> web.Response:
+    """Bind the did:web to the did:ler on the ledger (an endorsed write), once."""
+    return web.json_response(await _did_web_state(request, bind_it=True))
 
 
 @docs(tags=[TAG], summary="The skills catalogue (O*NET skills with Credential Engine CTIDs)")
@@ -485,10 +527,14 @@ async def register(app: web.Application) -> None:
             web.post("/ler/badges/credentials/{credential_id}/status", set_status),
             web.get("/ler/badges/status-lists", status_lists, allow_head=False),
             web.get("/ler/badges/skills", skills, allow_head=False),
+            web.get("/ler/badges/did-web", did_web_get, allow_head=False),
+            web.post("/ler/badges/did-web/bind", did_web_bind),
             web.post("/ler/badges/verify", verify),
             web.post("/ler/badges/presentations/{pres_ex_id}/verify", presentation_verify),
             web.get("/ler/badges/presentations/{pres_ex_id}", presentation_get, allow_head=False),
             web.post("/ler/badges/presentations/{pres_ex_id}/send-presentation", send_presentation),
+            *exchange_admin_routes(),
+            *registry_admin_routes(),
         ]
     )
 

@@ -1,18 +1,25 @@
-"""The public HTTP service for a college's signed status lists.
+"""The college's public HTTP service: signed status lists and its did:web document.
 
 The agent writes each signed ``BitstringStatusListCredential`` to a directory
 (``<name>.json``); this small aiohttp app serves that directory read-only:
 
 ``GET /status-lists/{name}``
     the list credential (``application/vc``; ``404`` if there is none);
+``GET /.well-known/did.json``
+    the college's ``did:web`` document (``application/did+json``), when the agent gives one:
+    the keys its did:ler has on the ledger now, ``alsoKnownAs`` the did:ler;
 ``GET /health``
     ``{"status": "ok"}``.
 
-Errors are JSON: ``{"error": "<what is wrong and what to do>"}``.
+Errors are JSON: ``{"error": "<what is wrong and what to do>"}``. Given a certificate and key
+(``ler_badges.tls``) it speaks https only, which did:web requires.
 
 It holds no keys and no wallet, so it can face the internet; any static file server pointed at
-the same directory works as well. The agent runs it when ``ler_badges.status_lists.port`` is
-set; ``python -m ler_badges.status_server --directory DIR --port PORT`` runs it alone.
+the same directory works as well for the lists. The agent runs it when
+``ler_badges.status_lists.port`` is set; ``python -m ler_badges.status_server --directory DIR
+--port PORT`` runs it alone. Other public routes (e.g. VC-API exchanges) join it as extra route
+tables: ``status_list_app(..., extra_routes=[...])`` or ``StatusListServer.routes.extend(...)``
+before it starts.
 """
 
 from __future__ import annotations
@@ -22,18 +29,23 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-__all__ = ["LIST_PATH", "StatusListServer", "list_file", "status_list_app"]
+__all__ = ["DID_PATH", "LIST_PATH", "StatusListServer", "list_file", "status_list_app"]
 
 LIST_PATH = "/status-lists/"
+DID_PATH = "/.well-known/did.json"
 NAME_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MEDIA_TYPE = "application/vc"
 LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Gives the did:web document to serve now, or None if there is none (yet).
+DidDocumentSource = Callable[[], Awaitable[dict[str, Any] | None]]
 
 
 def list_file(directory: Path, name: str) -> Path:
@@ -66,8 +78,16 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return web.json_response({"error": "internal error (see the agent's log)"}, status=500)
 
 
-def status_list_app(directory: Path) -> web.Application:
-    """The aiohttp application serving ``directory``."""
+def status_list_app(
+    directory: Path,
+    routes: Sequence[web.AbstractRouteDef] = (),
+    *,
+    did_document: DidDocumentSource | None = None,
+) -> web.Application:
+    """The aiohttp application serving ``directory``, the did:web document and ``routes``.
+
+    ``routes`` are extra public route tables (e.g. VC-API exchanges).
+    """
 
     async def get_list(request: web.Request) -> web.Response:
         try:
@@ -79,6 +99,14 @@ def status_list_app(directory: Path) -> web.Application:
             body=body, content_type=MEDIA_TYPE, headers={"Cache-Control": "no-cache"}
         )
 
+    async def get_did(_request: web.Request) -> web.Response:
+        document = await did_document() if did_document else None
+        if document is None:
+            raise web.HTTPNotFound(reason="this college serves no DID document (yet)")
+        return web.json_response(
+            document, content_type="application/did+json", headers={"Cache-Control": "no-cache"}
+        )
+
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -86,21 +114,40 @@ def status_list_app(directory: Path) -> web.Application:
     app.add_routes(
         [
             web.get(LIST_PATH + "{name}", get_list, allow_head=False),
+            web.get(DID_PATH, get_did, allow_head=False),
             web.get("/health", health, allow_head=False),
+            *routes,
         ]
     )
     return app
 
 
 class StatusListServer:
-    """Runs :func:`status_list_app` on a host and port (``"auto"``: chosen once, then kept)."""
+    """Runs :func:`status_list_app` on a host and port (``"auto"``: chosen once, then kept).
+
+    ``routes`` are extra public route tables (more can be added to :attr:`routes` before
+    :meth:`start`); with ``tls`` (certificate and key PEM files) it serves https only;
+    ``did_document`` gives the did:web document to serve.
+    """
 
     STATE_FILE = "server.json"
 
-    def __init__(self, directory: Path, host: str, port: int | str) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        host: str,
+        port: int | str,
+        routes: Sequence[web.AbstractRouteDef] = (),
+        *,
+        tls: tuple[Path, Path] | None = None,
+        did_document: DidDocumentSource | None = None,
+    ) -> None:
         self.directory = directory
+        self.routes = list(routes)
         self.host = host
         self.port = port
+        self.tls = tls
+        self.did_document = did_document
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None
 
@@ -112,12 +159,22 @@ class StatusListServer:
             return int(json.loads(state.read_text("utf-8"))["port"])
         return 0
 
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if self.tls is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*self.tls)
+        return context
+
     async def start(self) -> int:
         """Start serving; returns the port."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._runner = web.AppRunner(status_list_app(self.directory), access_log=None)
+        app = status_list_app(self.directory, self.routes, did_document=self.did_document)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self._wanted_port())
+        site = web.TCPSite(
+            self._runner, self.host, self._wanted_port(), ssl_context=self._ssl_context()
+        )
         await site.start()
         self.bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         if self.port == "auto":
@@ -127,8 +184,10 @@ class StatusListServer:
 
     @property
     def url(self) -> str:
-        """Base URL of the running server."""
+        """Base URL of the running server (with TLS by name: certificates name hosts)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if self.tls is not None:
+            return f"https://{'localhost' if host == '127.0.0.1' else host}:{self.bound_port}"
         return f"http://{host}:{self.bound_port}"
 
     async def stop(self) -> None:

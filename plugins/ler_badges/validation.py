@@ -30,7 +30,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT201909
 
 from .errors import SchemaProblem, SchemaValidationError
-from .schema_messages import problems_from_errors
+from .schema_messages import format_path, problems_from_errors
 from .type_checks import type_problems
 
 __all__ = [
@@ -131,6 +131,7 @@ def _validator(kind_or_profile: str) -> Draft201909Validator:
         CredentialKind.ENDORSEMENT: {"$ref": f"{ob_id}#/$defs/EndorsementCredential"},
         CredentialKind.CLR: {"$ref": _schema(CLR_SUBSET_SCHEMA)["$id"]},
         "Profile": {"$ref": _schema(OB_PROFILE_SCHEMA)["$id"]},
+        "CredentialStatus": {"$ref": f"{ob_id}#/$defs/CredentialStatus"},
     }[kind_or_profile]
     return Draft201909Validator(schema, registry=_registry(), format_checker=_format_checker())
 
@@ -141,13 +142,37 @@ def _merge(problems: list[SchemaProblem], extra: list[SchemaProblem]) -> None:
     problems.extend(problem for problem in extra if problem.path not in seen)
 
 
+def _status_list_problems(
+    credential: Mapping[str, Any], prefix: Sequence[str | int]
+) -> tuple[Mapping[str, Any], list[SchemaProblem]]:
+    """Check a list of ``credentialStatus`` entries one by one; the credential without them.
+
+    VC Data Model 2.0 allows several entries (ler-node issues a revocation and a suspension
+    entry); the OB 3.0 and CLR 2.0 schemas describe one, so each entry is checked against the
+    schema's ``CredentialStatus`` on its own.
+    """
+    status = credential.get("credentialStatus")
+    if not isinstance(status, list):
+        return credential, []
+    if not status:
+        path = format_path([*prefix, "credentialStatus"])
+        return credential, [SchemaProblem(path, f"{path} must not be an empty list")]
+    problems: list[SchemaProblem] = []
+    for index, entry in enumerate(status):
+        errors = _validator("CredentialStatus").iter_errors(entry)
+        problems += problems_from_errors(errors, [*prefix, "credentialStatus", index])
+    return {k: v for k, v in credential.items() if k != "credentialStatus"}, problems
+
+
 def _problems(
     credential: Mapping[str, Any], prefix: Sequence[str | int], depth: int
 ) -> list[SchemaProblem]:
     kind = credential_kind(credential)
-    errors = _validator(kind).iter_errors(credential)
+    checked, status_problems = _status_list_problems(credential, prefix)
+    errors = _validator(kind).iter_errors(checked)
     problems = problems_from_errors(errors, prefix)
-    _merge(problems, type_problems(credential, kind, prefix))
+    _merge(problems, type_problems(checked, kind, prefix))
+    _merge(problems, status_problems)
     if kind is CredentialKind.CLR and depth < 2:
         subject = credential.get("credentialSubject")
         nested = subject.get("verifiableCredential") if isinstance(subject, Mapping) else None

@@ -8,10 +8,14 @@ The checks, in order:
     the credential meets the OB 3.0 (or CLR 2.0) JSON Schema;
 ``validity``
     now is between ``validFrom`` and ``validUntil``;
+``binding`` (only for a ``did:web`` issuer)
+    the did:web document names a did:ler DID (``alsoKnownAs``), that DID's ledger entry names
+    the did:web back, and the keys the did:web serves are the ones the ledger holds; the issuer
+    is then trusted as that did:ler for status and accreditation (the ledger is the anchor);
 ``status``
-    its ``BitstringStatusListEntry`` says it is neither revoked nor suspended; checked only once
-    the signature verified, so an unsigned or forged credential makes the verifier fetch
-    nothing;
+    each ``BitstringStatusListEntry`` (revocation, suspension) says it is neither revoked nor
+    suspended; checked only once the signature verified, so an unsigned or forged credential
+    makes the verifier fetch nothing;
 ``accreditation``
     the state has accredited the issuer for this achievement type.
 
@@ -76,12 +80,19 @@ class VerificationEnvironment(Protocol):
     async def resolve_key(self, verification_method: str) -> ResolvedKey:
         """The assertion key named by ``verification_method``; raise KeyResolutionError."""
 
-    async def check_status(self, issuer: str, entry: StatusEntry) -> Check:
-        """The ``status`` check of a credential with this entry, signed by ``issuer``.
+    async def check_status(
+        self, issuer: str, entry: StatusEntry, *, signer: str | None = None
+    ) -> Check:
+        """The ``status`` check of a credential with this entry, issued by ``issuer``.
 
-        Called only after the signature check passed. The entry's URL comes from the
-        credential: fetch it only if it is ``issuer``'s list, and only as a fetch policy allows.
+        Called only after the signature check passed. ``issuer`` is the anchor DID (the did:ler
+        a did:web issuer is bound to); ``signer`` the DID that signed, if another (the did:web),
+        which also signs its lists. The entry's URL comes from the credential: fetch it only if
+        it is ``issuer``'s list, and only as a fetch policy allows.
         """
+
+    async def check_binding(self, did_web: str) -> tuple[Check, str | None]:
+        """The ``binding`` check of a did:web issuer, and its did:ler if the check passed."""
 
     async def check_accreditation(self, issuer: str, credential_type: str) -> Check:
         """The ``accreditation`` check of ``issuer`` for ``credential_type``."""
@@ -214,11 +225,26 @@ def _check_validity(credential: Mapping[str, Any], now: datetime) -> Check:
     return Check.passed("validity", f"valid from {raw_from}{until}")
 
 
-async def _check_status(
+async def _check_binding(
     credential: Mapping[str, Any], env: VerificationEnvironment, signature: Check
+) -> tuple[Check | None, str]:
+    """For a did:web issuer, the binding check and the DID trusted for status and accreditation."""
+    issuer = issuer_id(credential) or ""
+    if not issuer.startswith("did:web:"):
+        return None, issuer
+    if signature.outcome != "passed":
+        return Check.skipped(
+            "binding", "not checked: the signature did not verify, so it proves nothing"
+        ), issuer
+    check, anchor = await env.check_binding(issuer)
+    return check, (anchor if check.outcome == "passed" and anchor else issuer)
+
+
+async def _check_status(
+    credential: Mapping[str, Any], env: VerificationEnvironment, signature: Check, anchor: str
 ) -> Check:
     status = credential.get("credentialStatus")
-    if status is None:
+    if status is None or status == []:
         return Check.skipped(
             "status", "the credential has no credentialStatus, so it cannot be revoked"
         )
@@ -228,24 +254,39 @@ async def _check_status(
             "not checked: the signature did not verify, so the status list the credential "
             "names was not fetched",
         )
-    if not isinstance(status, Mapping) or status.get("type") != ENTRY_TYPE:
-        found = status.get("type") if isinstance(status, Mapping) else status
-        return Check.skipped("status", f"status type {found!r} is not checked by this verifier")
-    try:
-        entry = StatusEntry.read(status)
-    except StatusListError as error:
-        return Check.failed("status", "bad-status-entry", str(error))
-    return await env.check_status(issuer_id(credential) or "", entry)
+    entries = status if isinstance(status, list) else [status]
+    signer = issuer_id(credential)
+    other_signer = {"signer": signer} if signer and signer != anchor else {}
+    checks = []
+    for item in entries:
+        if not isinstance(item, Mapping) or item.get("type") != ENTRY_TYPE:
+            found = item.get("type") if isinstance(item, Mapping) else item
+            checks.append(
+                Check.skipped("status", f"status type {found!r} is not checked by this verifier")
+            )
+            continue
+        try:
+            entry = StatusEntry.read(item)
+        except StatusListError as error:
+            return Check.failed("status", "bad-status-entry", str(error))
+        checks.append(await env.check_status(anchor, entry, **other_signer))
+    failed = [check for check in checks if check.outcome == "failed"]
+    if failed or len(checks) == 1:
+        return (failed or checks)[0]
+    checked = [check for check in checks if check.outcome == "passed"]
+    if not checked:
+        return checks[0]
+    return Check.passed("status", "; ".join(check.detail for check in checked))
 
 
 async def _check_accreditation(
-    credential: Mapping[str, Any], env: VerificationEnvironment
+    credential: Mapping[str, Any], env: VerificationEnvironment, anchor: str
 ) -> Check:
     if not env.require_accreditation:
         return Check.skipped(
             "accreditation", "accreditation was not required for this verification"
         )
-    issuer = issuer_id(credential)
+    issuer = anchor or None
     if issuer is None:
         return Check.failed("accreditation", "not-accredited", "the credential names no issuer")
     return await env.check_accreditation(issuer, accreditation_type(credential))
@@ -272,8 +313,11 @@ async def verify_credential(
     verdict.add(signature)
     verdict.add(_check_schema(credential, kind))
     verdict.add(_check_validity(credential, env.now()))
-    verdict.add(await _check_status(credential, env, signature))
-    verdict.add(await _check_accreditation(credential, env))
+    binding, anchor = await _check_binding(credential, env, signature)
+    if binding is not None:
+        verdict.add(binding)
+    verdict.add(await _check_status(credential, env, signature, anchor))
+    verdict.add(await _check_accreditation(credential, env, anchor))
     if kind is CredentialKind.CLR and _depth < MAX_NESTING:
         for nested in _subject(credential).get("verifiableCredential") or []:
             verdict.credentials.append(

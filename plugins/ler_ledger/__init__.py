@@ -6,7 +6,10 @@ type ``askar-anoncreds`` and ``--no-ledger``. ``setup`` only wires things togeth
 
 Other plugins' admin routes reuse the error contract (:mod:`.http_errors`: ``json_errors``,
 ``register_errors``, ``ErrorKind``), the schema validators (:mod:`.validators`) and the request
-helpers (``request_json``, ``request_profile``, ``local_did``) exported here, and every verifier
+helpers (``request_json``, ``request_profile``, ``local_did``) exported here. Plugins that anchor
+their own objects send them with ``write_to_ledger`` (direct or endorsed, by the wallet's role),
+wait on ``EndorsementManager`` and finish them in ``register_completion`` hooks; records that
+must end without anyone reading them are swept by a ``register_sweep`` hook. Every verifier
 shares one verdict model (:mod:`.verdicts`: ``Check``, ``Verdict``) and one verdict store
 (``store_verdict``, ``load_verdict``; webhook ``VERDICT_TOPIC``). Importing the package loads no
 ACA-Py: the exports that need it are imported on first use.
@@ -29,9 +32,13 @@ if TYPE_CHECKING:
     from .config import LerConfig
     from .did.resolver import LerDIDResolver
     from .did_method import LER
+    from .endorsement.completions import register_completion
+    from .endorsement.manager import EndorsementManager
     from .http_errors import ERROR_TABLE, ErrorKind, error_response, json_errors, register_errors
     from .ledger import LedgerService
+    from .sweeps import register_sweep
     from .verifier.store import load_verdict, store_verdict
+    from .write_routing import WriteOutcome, write_to_ledger
 
 LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +47,7 @@ __all__ = [
     "LER",
     "VERDICT_TOPIC",
     "Check",
+    "EndorsementManager",
     "ErrorKind",
     "LedgerService",
     "LerAnonCredsRegistry",
@@ -47,17 +55,21 @@ __all__ = [
     "LerDIDResolver",
     "Outcome",
     "Verdict",
+    "WriteOutcome",
     "error_response",
     "http_errors",
     "json_errors",
     "load_verdict",
     "local_did",
+    "register_completion",
     "register_errors",
+    "register_sweep",
     "request_json",
     "request_profile",
     "setup",
     "store_verdict",
     "validators",
+    "write_to_ledger",
 ]
 
 #: Exports that need ACA-Py, imported on first use, so that the ACA-Py-free verdict model
@@ -80,6 +92,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "LedgerService": (".ledger", "LedgerService"),
     "load_verdict": (".verifier.store", "load_verdict"),
     "store_verdict": (".verifier.store", "store_verdict"),
+    "EndorsementManager": (".endorsement.manager", "EndorsementManager"),
+    "register_completion": (".endorsement.completions", "register_completion"),
+    "register_sweep": (".sweeps", "register_sweep"),
+    "WriteOutcome": (".write_routing", "WriteOutcome"),
+    "write_to_ledger": (".write_routing", "write_to_ledger"),
 }
 
 

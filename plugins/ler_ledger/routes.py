@@ -24,6 +24,8 @@ from aiohttp_apispec import (
 )
 from marshmallow import fields
 
+from ler_chain.transactions import rpc_errors
+
 from . import event_subscriptions, http_errors
 from .admin_requests import local_did, request_json, request_profile
 from .did.manager import LerDidManager
@@ -33,9 +35,11 @@ from .endorsement.manager import EndorsementManager
 from .endorsement.records import LerEndorsementRecord, LerEndorsementRecordSchema
 from .errors import LerInputError
 from .ledger import LedgerService
+from .ledger_records import ledger_records
 from .validators import (
     ADDRESS_VALIDATE,
     ENDPOINT_VALIDATE,
+    UINT64_VALIDATE,
     UINT256_VALIDATE,
     EvmAddress,
     LerDid,
@@ -293,6 +297,36 @@ class VerdictSchema(OpenAPISchema):
     revealed = fields.Dict()
 
 
+class LedgerRecordsQuerySchema(OpenAPISchema):
+    """Where to start reading the ledger's events."""
+
+    from_block = fields.Int(
+        required=False,
+        validate=UINT64_VALIDATE,
+        metadata={"description": "First block to read (default 0: the whole ledger)", "example": 0},
+    )
+
+
+class LedgerRecordsSchema(OpenAPISchema):
+    """What the ledger holds, from its events, oldest first."""
+
+    network = fields.Str(metadata={"example": "local"})
+    block = fields.Int(metadata={"description": "Ledger height read up to"})
+    time = fields.Int(metadata={"description": "Unix time of that block"})
+    from_block = fields.Int()
+    dids = fields.List(
+        fields.Dict(), metadata={"description": "did, controller, deactivated, versions"}
+    )
+    schemas = fields.List(fields.Dict(), metadata={"description": "schema_id, issuer, seq_no"})
+    credential_definitions = fields.List(
+        fields.Dict(), metadata={"description": "cred_def_id, issuer, schema_seq_no, tag"}
+    )
+    accreditations = fields.List(
+        fields.Dict(),
+        metadata={"description": "issuer, credential_type, action, by, reason, block, time"},
+    )
+
+
 # --- account and DIDs --------------------------------------------------------------------------
 
 
@@ -511,6 +545,24 @@ async def accreditation_lookup(request: web.BaseRequest) -> web.Response:
     return web.json_response({"issuer": str(issuer), "at": at, "results": results})
 
 
+@docs(
+    tags=[TAG],
+    summary="State ledger browser: DIDs with versions, schemas, credential definitions and "
+    "accreditation history, read from the ledger's events",
+)
+@querystring_schema(LedgerRecordsQuerySchema())
+@response_schema(LedgerRecordsSchema(), 200)
+@admin_authentication
+@ler_errors
+async def ledger_records_get(request: web.BaseRequest) -> web.Response:
+    """Read what the ledger holds."""
+    service = request_profile(request).inject(LedgerService)
+    from_block = _uint64_query(request, "from_block") or 0
+    async with rpc_errors(service.chain.descriptor.rpc_url):
+        records = await ledger_records(service.chain, service.network, from_block)
+    return web.json_response(records)
+
+
 # --- endorsement -------------------------------------------------------------------------------
 
 
@@ -705,6 +757,7 @@ async def register(app: web.Application) -> None:
             web.post("/ler/governance/trustees", governance_trustee),
             web.post("/ler/governance/accreditations", governance_accreditation),
             web.get("/ler/accreditations/{did}", accreditation_lookup, allow_head=False),
+            web.get("/ler/ledger/records", ledger_records_get, allow_head=False),
             web.post("/ler/endorsement/connections/{conn_id}", endorsement_connection),
             web.get("/ler/endorsement/policy", policy_get, allow_head=False),
             web.put("/ler/endorsement/policy", policy_put),

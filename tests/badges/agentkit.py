@@ -132,18 +132,17 @@ async def issue_directly(profile: Profile, template: dict, skills: list | None =
     from acapy_agent.vc.vc_ld.models.credential import VerifiableCredential
     from acapy_agent.vc.vc_ld.models.options import LDProofVCOptions
 
-    from ler_badges import status_entry
-    from ler_badges.acapy.did_keys import did_signer
+    from ler_badges.acapy.did_web import issuing_identity
     from ler_badges.acapy.issuer import BadgeIssuer
     from ler_badges.acapy.status_lists import StatusListManager
 
     issuer = BadgeIssuer(profile)
     credential = await issuer.prepare(template, skills=skills or [])
-    did = credential["issuer"]["id"]
-    [(url, index)] = await StatusListManager(profile).reserve(did, 1)
-    credential["credentialStatus"] = status_entry(url, index)
-    await issuer.record_issued(credential, [(url, index)], "direct", "direct")
-    _, method = await did_signer(profile, did)
+    did = await issuer.anchor_did(None)
+    [slots] = await StatusListManager(profile).reserve(did, 1)
+    credential["credentialStatus"] = slots.credential_status()
+    await issuer.record_issued(credential, did, [slots], "direct", "direct")
+    _, _, method = await issuing_identity(profile, did)
     options = LDProofVCOptions.deserialize(
         {"proofType": "DataIntegrityProof", "verificationMethod": method}
     )

@@ -73,8 +73,13 @@ async def test_issued_credential_is_valid_ob3_signed_by_the_college(college, emp
         "type": ["Profile"],
         "name": "Prairie Ridge Community College",
     }
-    status = credential["credentialStatus"]
-    assert status["type"] == "BitstringStatusListEntry" and status["statusSize"] == 2
+    revocation, suspension = credential["credentialStatus"]
+    assert {revocation["type"], suspension["type"]} == {"BitstringStatusListEntry"}
+    assert (revocation["statusPurpose"], suspension["statusPurpose"]) == (
+        "revocation",
+        "suspension",
+    )
+    assert revocation["statusListCredential"] != suspension["statusListCredential"]
     # ACA-Py's own verification (what a holder runs before storing) accepts it...
     result = await VcLdpManager(employer.profile).verify_credential(
         VerifiableCredential.deserialize(credential)
@@ -164,17 +169,27 @@ async def test_revoke_suspend_reinstate_through_the_ledger(college, employer, st
     credential = await issue_directly(college.profile, template())
     path = f"/ler/badges/credentials/{quote(credential['id'], safe='')}/status"
     ledger = college.profile.inject(LedgerService).chain
-    list_url = credential["credentialStatus"]["statusListCredential"]
-    before = (await ledger.status_lists.latest(LerDid.parse(college.did), list_url)).version
+    urls = [entry["statusListCredential"] for entry in credential["credentialStatus"]]
 
-    for status, outcome in (("suspended", "suspended"), ("valid", None), ("revoked", "revoked")):
+    async def versions() -> list[int]:
+        did = LerDid.parse(college.did)
+        return [(await ledger.status_lists.latest(did, url)).version for url in urls]
+
+    before = await versions()
+    changes = (
+        ("suspended", "suspended"),
+        ("valid", None),
+        ("suspended", "suspended"),
+        ("revoked", "revoked"),  # revoking a suspended credential: revocation wins
+    )
+    for status, outcome in changes:
         got, record = await post(college.client, path, {"status": status, "reason": "audit"})
         assert got == 200 and record["state"] == status
         verdict = await verify(employer, credential)
         assert verdict["reasons"] == ([outcome] if outcome else [])
         assert _check(verdict, "status")["code"] == outcome
-    after = await ledger.status_lists.latest(LerDid.parse(college.did), list_url)
-    assert after.version == before + 3
+    # each change was anchored on the ledger, in its own list: one revocation, three suspensions
+    assert await versions() == [before[0] + 1, before[1] + 3]
 
     got, body = await post(college.client, path, {"status": "valid"})
     assert got == 409 and "revocation is final" in body["error"]
@@ -193,12 +208,13 @@ async def test_revoke_suspend_reinstate_through_the_ledger(college, employer, st
 
 async def test_served_list_is_signed_and_matches_the_anchor(college, employer):
     credential = await issue_directly(college.profile, template())
-    url = credential["credentialStatus"]["statusListCredential"]
+    url = credential["credentialStatus"][0]["statusListCredential"]
     async with college.profile.inject(BadgesService).http().get(url) as response:
         assert response.status == 200 and response.content_type == "application/vc"
         served = json.loads(await response.read())
     assert served["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert served["issuer"] == college.did
+    assert served["credentialSubject"]["statusPurpose"] == "revocation"
     assert served["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     verdict = await verify(employer, served)
     assert _check(verdict, "signature")["outcome"] == "passed"
@@ -209,7 +225,7 @@ async def test_a_stale_tampered_or_missing_served_list_does_not_fool_the_verifie
 ):
     credential = await issue_directly(college.profile, template())
     service = college.profile.inject(BadgesService)
-    name = credential["credentialStatus"]["statusListCredential"].rsplit("/", 1)[1]
+    name = credential["credentialStatus"][0]["statusListCredential"].rsplit("/", 1)[1]
     file = service.config.status_lists.directory / f"{name}.json"
     before_revocation = file.read_text("utf-8")
     path = f"/ler/badges/credentials/{quote(credential['id'], safe='')}/status"

@@ -232,12 +232,12 @@ async def test_the_environment_is_asked_about_status_only_after_the_signature_ve
     forged = copy.deepcopy(good)
     del forged["proof"]
     tampered = copy.deepcopy(good)
-    tampered["credentialStatus"]["statusListCredential"] = "http://127.0.0.1:1/internal"
+    tampered["credentialStatus"][0]["statusListCredential"] = "http://127.0.0.1:1/internal"
     for credential in (forged, tampered):
         verdict = await verify_credential(credential, env)
         assert verdict.check("signature").outcome == "failed"
         assert verdict.check("status").outcome == "skipped"
-    assert env.asked == [good["credentialStatus"]["statusListCredential"]]
+    assert env.asked == [entry["statusListCredential"] for entry in good["credentialStatus"]]
 
 
 async def test_a_did_web_key_is_fetched_only_as_the_policy_allows(

@@ -20,7 +20,7 @@ MODULES = [
     "skills",
     "validation",
     "verification",
-"bitstring",
+    "bitstring",
 ]
 #: The ACA-Py plugin's entry point: its admin routes (the wiring lives in ``ler_badges.acapy``).
 ACAPY_ENTRY_POINTS = {"routes.py"}

@@ -24,6 +24,7 @@ from acapy_agent.vc.vc_ld.manager import VcLdpManager
 from acapy_agent.wallet.keys.manager import MultikeyManager
 
 from ler_badges import canonicalization, validation, verify_proof
+from ler_badges.acapy import did_web as did_web_module
 from ler_badges.acapy import issuer as issuer_module
 from ler_badges.acapy import suite as suite_module
 from ler_badges.acapy.did_keys import resolve_key
@@ -90,13 +91,13 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Work:
 
             monkeypatch.setattr(module, "canonicalize", counted)
 
-    did_signer = issuer_module.did_signer
+    did_signer = did_web_module.did_signer
 
     async def counted_did_signer(*args: Any) -> Any:
         work.signer_lookups += 1
         return await did_signer(*args)
 
-    monkeypatch.setattr(issuer_module, "did_signer", counted_did_signer)
+    monkeypatch.setattr(did_web_module, "did_signer", counted_did_signer)
 
     class CountedMultikeyManager(MultikeyManager):
         async def resolve_and_bind_kid(self, kid: str) -> Any:

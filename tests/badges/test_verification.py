@@ -192,7 +192,7 @@ async def test_signer_must_be_the_issuer() -> None:
 async def test_clr_nested_credentials_are_verified_each_on_their_own() -> None:
     nested_ok = await signed(id="urn:uuid:9c1f7e2e-0000-4000-8000-000000000002")
     nested_revoked = await signed(id="urn:uuid:9c1f7e2e-0000-4000-8000-000000000003")
-    nested_revoked["credentialStatus"]["statusListIndex"] = "9"
+    nested_revoked["credentialStatus"][0]["statusListIndex"] = "7"
     nested_revoked = await add_proof(
         {k: v for k, v in nested_revoked.items() if k != "proof"},
         sign=local_signer(SEED),
@@ -214,7 +214,7 @@ async def test_clr_nested_credentials_are_verified_each_on_their_own() -> None:
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
     ]
     clr = await add_proof(clr, sign=local_signer(SEED), verification_method=METHOD)
-    accredited = env(statuses={9: "revoked"})
+    accredited = env(statuses={7: "revoked"})
     accredited.accredited.add((ISSUER_DID, "ClrCredential"))
     verdict = await verify_credential(clr, accredited)
     assert verdict.kind == "ClrCredential"
@@ -226,3 +226,55 @@ async def test_clr_nested_credentials_are_verified_each_on_their_own() -> None:
 async def test_not_an_object() -> None:
     verdict = await verify_credential(["not", "an", "object"], env())  # type: ignore[arg-type]
     assert not verdict.verified and verdict.reasons == ["schema"]
+
+
+@dataclass
+class DidWebEnvironment(FakeEnvironment):
+    """A college's did:web (the did:key's key) bound, or not, to a did:ler."""
+
+    bound: bool = True
+    asked: list[tuple[str, str]] = field(default_factory=list)
+
+    async def resolve_key(self, verification_method: str) -> ResolvedKey:
+        return ResolvedKey(PUBLIC_KEY, DID_WEB)
+
+    async def check_binding(self, did_web: str) -> tuple[Check, str | None]:
+        if self.bound:
+            return Check.passed("binding", f"{did_web} is {ANCHOR}"), ANCHOR
+        return Check.failed("binding", "not-bound", f"{ANCHOR} does not name {did_web}"), None
+
+    async def check_status(self, issuer: str, entry: StatusEntry, *, signer: str = "") -> Check:
+        self.asked.append((issuer, signer))
+        return await super().check_status(issuer, entry)
+
+
+DID_WEB = "did:web:prairieridge.example"
+ANCHOR = "did:ler:local:WgWxqztrNooG92RXvxSTWv"
+
+
+async def test_a_did_web_issuer_is_trusted_as_the_did_ler_it_is_bound_to() -> None:
+    credential = template(issuer={"id": DID_WEB, "type": ["Profile"], "name": "Prairie Ridge"})
+    credential = await add_proof(
+        credential, sign=local_signer(SEED), verification_method=f"{DID_WEB}#key-1"
+    )
+    bound = DidWebEnvironment(accredited={(ANCHOR, "Certificate")})
+    verdict = await verify_credential(credential, bound)
+    assert verdict.verified, verdict.reasons
+    assert [c.name for c in verdict.checks] == [
+        "signature",
+        "schema",
+        "validity",
+        "binding",
+        "status",
+        "accreditation",
+    ]
+    # status is read from the did:ler's anchored lists; the served ones are signed as the did:web
+    assert bound.asked == [(ANCHOR, DID_WEB), (ANCHOR, DID_WEB)]
+
+    unbound = DidWebEnvironment(accredited={(ANCHOR, "Certificate")}, bound=False)
+    verdict = await verify_credential(credential, unbound)
+    assert not verdict.verified
+    assert verdict.check("binding").code == "not-bound"
+    assert "does not name" in verdict.check("binding").detail
+    # not trusted as the did:ler: the did:web itself is not accredited
+    assert verdict.check("accreditation").code == "not-accredited"

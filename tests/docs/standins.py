@@ -9,7 +9,9 @@ PATH in front of the real tools (``python standins.py TOOL ARGS...``):
 - ``curl`` accepts only JSON-RPC calls to a published Besu port, for methods of an API that
   validator enables (``--rpc-http-api``), and answers them as Besu would.
 - ``ler-node ledger genesis`` runs for real; any other ``ler-node`` command is parsed against the
-  real command line (options, arguments) but not run, since it needs the production ledger.
+  real command line (options, arguments) but not run, since it needs the production ledger. The
+  parsing is done by ``python standins.py --serve SOCKET`` when ``$LER_DOCS_CHECKER`` names its
+  socket (the test starts one), which imports the command line once instead of once per call.
 
 Every call is appended to ``$LER_DOCS_CALLS`` (JSON lines). A stand-in exits 2 with a message
 when a call would fail, or when it does not know the call (teach it here rather than skip it).
@@ -17,11 +19,13 @@ when a call would fail, or when it does not know the call (teach it here rather 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
+from multiprocessing.connection import Client, Listener
 from pathlib import Path
 from typing import Any
 
@@ -271,10 +275,11 @@ def curl(args: list[str]) -> str:
 # --- ler-node ----------------------------------------------------------------------------------
 
 
-def ler_node(args: list[str]) -> str:
-    if args[:2] == ["ledger", "genesis"]:
-        real = os.environ["LER_DOCS_LER_NODE"]
-        os.execv(real, [real, *args])
+CHECKER = "LER_DOCS_CHECKER"  # the socket of serve_checks, if one runs
+
+
+def ler_node_refusal(args: list[str]) -> str | None:
+    """Why the real command line refuses ``ler-node ARGS`` here, or None if it parses."""
     import click
 
     from ler_node.cli import main as cli
@@ -285,16 +290,51 @@ def ler_node(args: list[str]) -> str:
         while isinstance(command, click.Group):
             rest = [*context._protected_args, *context.args]
             if not rest:
-                raise Refused(f"ler-node {' '.join(args)}: which command?")
+                return f"ler-node {' '.join(args)}: which command?"
             name, command, sub_args = command.resolve_command(context, rest)
             context = command.make_context(name, sub_args, parent=context)
     except click.ClickException as exc:
-        raise Refused(f"ler-node {' '.join(args)}: {exc.format_message()}") from exc
+        return f"ler-node {' '.join(args)}: {exc.format_message()}"
+    return None
+
+
+def serve_checks(address: str) -> None:
+    """Answer ``(args, cwd)`` with :func:`ler_node_refusal` in cwd, call by call, until killed."""
+    import ler_node.cli  # noqa: F401  (once, before the first call)
+
+    with Listener(address) as listener:
+        print("ready", flush=True)
+        while True:
+            with listener.accept() as connection:
+                args, cwd = connection.recv()
+                try:
+                    with contextlib.chdir(cwd):
+                        refusal = ler_node_refusal(args)
+                except (Exception, SystemExit) as exc:  # what would have ended a stand-in process
+                    refusal = f"ler-node {' '.join(args)}: {exc!r}"
+                connection.send(refusal)
+
+
+def ler_node(args: list[str]) -> str:
+    if args[:2] == ["ledger", "genesis"]:
+        real = os.environ["LER_DOCS_LER_NODE"]
+        os.execv(real, [real, *args])
+    if os.environ.get(CHECKER):
+        with Client(os.environ[CHECKER]) as checker:
+            checker.send((args, os.getcwd()))
+            refusal = checker.recv()
+    else:
+        refusal = ler_node_refusal(args)
+    if refusal:
+        raise Refused(refusal)
     print(f"(checked, not run: ler-node {' '.join(args)})", file=sys.stderr)
     return ""
 
 
 def main() -> None:
+    if sys.argv[1] == "--serve":
+        serve_checks(sys.argv[2])
+        return
     tool, args = sys.argv[1], sys.argv[2:]
     log_call(tool, args)
     try:

@@ -22,13 +22,16 @@ The ```sh production blocks run in a scratch copy of docker/ with the stand-ins 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import compose
@@ -178,9 +181,33 @@ def scratch_repo(root: Path) -> Path:
     return site
 
 
+@contextlib.contextmanager
+def ler_node_checker() -> Iterator[str]:
+    """``standins.py --serve``, which parses the stand-in's ``ler-node`` calls; its socket."""
+    with tempfile.TemporaryDirectory(prefix="ler-docs-") as scratch:  # a socket path is short
+        address = str(Path(scratch) / "checker.sock")
+        server = subprocess.Popen(
+            [sys.executable, str(HERE / "standins.py"), "--serve", address],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            assert server.stdout.readline() == "ready\n", "the ler-node checker did not start"
+            yield address
+        finally:
+            server.kill()
+            server.wait()
+
+
 def test_production_blocks_check_out_against_compose(
     guides: dict[str, Guide], shell_tools: None, tmp_path: Path
 ) -> None:
+    with ler_node_checker() as checker:
+        check_production_blocks(guides, tmp_path, checker)
+
+
+def check_production_blocks(guides: dict[str, Guide], tmp_path: Path, checker: str) -> None:
     site = scratch_repo(tmp_path)
     calls = tmp_path / "calls.jsonl"
     env = base_env(tmp_path / "home", [standin_bin(tmp_path), VENV_BIN])
@@ -190,6 +217,7 @@ def test_production_blocks_check_out_against_compose(
         LER_DOCS_COMPOSE=str(compose_binary),
         LER_DOCS_CALLS=str(calls),
         LER_DOCS_LER_NODE=str(VENV_BIN / "ler-node"),
+        LER_DOCS_CHECKER=checker,
         # what the operator has at hand when these blocks run: the state agent's ledger account
         # (from `GET /ler/account`) and the new validator's address
         STATE_ACCOUNT=state_account,
@@ -289,19 +317,43 @@ async def bring_up(root: Path, spec: NetworkSpec) -> None:
     (data / "network-spec.yml").write_text(yaml.safe_dump(spec.model_dump(mode="json")))
 
 
-@pytest.fixture(scope="module")
-def local_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, NetworkSpec]]:
+@pytest.fixture(scope="module", autouse=True)
+def _local_site_boot(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, NetworkSpec, Future[None]] | None]:
+    """The story's network, booting in a thread of its own while the module's other tests run."""
+    here = [
+        item for item in request.session.items if getattr(item, "module", None) is request.module
+    ]
+    if not any("local_site" in item.fixturenames for item in here):
+        yield None
+        return
     root = tmp_path_factory.mktemp("guides")
     spec = local_spec()
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.delenv(PASSWORD_ENV, raising=False)  # keystore passwords go to password files
-            asyncio.run(bring_up(root, spec))
-        yield root, spec
-    finally:
-        for data in (root / ".ler", root / ".ler.old"):
-            if data.is_dir():
-                asyncio.run(stop_network(spec, data))
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="guides-network") as pool,
+    ):
+        patch.delenv(PASSWORD_ENV, raising=False)  # keystore passwords go to password files
+        booting = pool.submit(asyncio.run, bring_up(root, spec))
+        try:
+            yield root, spec, booting
+        finally:
+            wait([booting])  # whatever it started is stopped below
+            for data in (root / ".ler", root / ".ler.old"):
+                if data.is_dir():
+                    asyncio.run(stop_network(spec, data))
+
+
+@pytest.fixture(scope="module")
+def local_site(
+    _local_site_boot: tuple[Path, NetworkSpec, Future[None]] | None,
+) -> tuple[Path, NetworkSpec]:
+    """The story's network, once it is up (raises what its boot raised)."""
+    assert _local_site_boot is not None
+    root, spec, booting = _local_site_boot
+    booting.result()
+    return root, spec
 
 
 async def after_the_story(root: Path, spec: NetworkSpec, env: dict[str, str]) -> None:

@@ -53,11 +53,13 @@ async def until_settled(college: AdminClient, since: set[str], count: int) -> li
 
     Bounded by a signature's life (endorsement timeout + grace) and the settling interval.
     """
-    for _ in range(300):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 150
+    while loop.time() < deadline:
         requests = await author_requests(college, since)
         if len(requests) >= count and not any(r["state"] in OPEN for r in requests):
             return requests
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.2)
     raise AssertionError(f"writes still open: {await author_requests(college, since)}")
 
 

@@ -2,7 +2,7 @@
 
 They run on the session's network (its data directory holds its network file, as after
 `ler-node network up --config`), so the LER story is told once per session. The commands run in a
-worker thread: the session's event loop goes on serving the colleges' webhooks meanwhile.
+worker thread, each with its event loop, while the session's loop goes on.
 """
 
 from __future__ import annotations
@@ -60,16 +60,23 @@ async def test_up_demo_status_down_up_keeps_credentials(network: Network, tmp_pa
         assert (agent.did is not None) == (agent.role in ("endorser", "issuer"))
     saved = json.loads((data / "network.json").read_text())
     assert saved["agents"][0]["openapi_url"].endswith("/api/doc")
-    for key_file in (data / "secrets").iterdir():
-        assert oct(key_file.stat().st_mode)[-3:] == "600"
-        assert json.loads(key_file.read_text())["api_key"] not in up  # never printed
+    for key_file in (data / "secrets").rglob("*"):  # agents' keys, PostgreSQL's, tenants' tokens
+        assert oct(key_file.stat().st_mode)[-3:] == ("700" if key_file.is_dir() else "600")
+        if key_file.suffix == ".json":
+            kept = json.loads(key_file.read_text())
+            for name in ("api_key", "wallet_key", "jwt_secret", "password", "token"):
+                assert kept.get(name, "<none>") not in up  # never printed
 
     before = {c["referent"] for c in await learner_credentials(network)}
     story = await in_thread("demo", "--data-dir", str(data))
     assert "every step behaved as described" in story
-    for step in range(1, 7):
+    for step in range(1, 9):
         assert f"\n{step}. " in story
     assert "issuer-not-accredited" in story and "revoked" in story
+    # the VC-API steps: a did:key wallet got the Open Badge, the employer verified it with the
+    # college found in the state's registry (served by the state's public server)
+    assert "holds CNC Machining I" in story and "verified over VC-API" in story
+    assert "/registry/issuers.json: did:web:" in story and "Certificate" in story
     held = await learner_credentials(network)
     awarded = [c for c in held if c["referent"] not in before]
     assert sorted(c["attrs"]["skill"] for c in awarded) == ["Blueprint Reading", "Welding"]

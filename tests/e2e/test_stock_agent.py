@@ -53,7 +53,7 @@ async def stock_agent(
     finally:
         if admin is not None:
             await admin.close()
-        await files.stop_async()
+        files.kill()  # its wallet goes with the test's directory; SIGTERM would take seconds
 
 
 PORT_ATTEMPTS = 4

@@ -11,6 +11,7 @@ CONSTANTS = {
     "CreateDid": ("dids", "CREATE_DID_TYPEHASH"),
     "UpdateDid": ("dids", "UPDATE_DID_TYPEHASH"),
     "DeactivateDid": ("dids", "DEACTIVATE_DID_TYPEHASH"),
+    "SetAlsoKnownAs": ("dids", "SET_ALSO_KNOWN_AS_TYPEHASH"),
     "ChangeController": ("dids", "CHANGE_CONTROLLER_TYPEHASH"),
     "RegisterSchema": ("anoncreds", "REGISTER_SCHEMA_TYPEHASH"),
     "RegisterCredentialDefinition": ("anoncreds", "REGISTER_CRED_DEF_TYPEHASH"),

@@ -30,4 +30,5 @@ def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.exit_code == 0, result.output
     for name in AGENT_ENV_FILES:
         (root / name).write_text("ACAPY_ADMIN_API_KEY=test-admin\nACAPY_WALLET_KEY=test-wallet\n")
+    (root / "postgres.password").write_text("test-postgres\n")
     return root

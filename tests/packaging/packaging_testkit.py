@@ -10,7 +10,12 @@ from ler_node.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = REPO / "docker"
-AGENT_ENV_FILES = ("state-agent.env", "college-agent.env", "employer-agent.env")
+AGENT_ENV_FILES = (
+    "state-agent.env",
+    "college-agent.env",
+    "employer-agent.env",
+    "hosted-agent.env",
+)
 
 
 def run_cli(*args: str) -> Result:

@@ -24,7 +24,7 @@ from ler_node.ledger.genesis import decode_qbft_extra_data
 
 VALIDATORS = [f"validator{i}" for i in range(1, 5)]
 AGENTS = ["state-agent", "college-agent", "employer-agent"]
-SERVICES = {*VALIDATORS, "deploy", "tails", "resolver", *AGENTS}
+SERVICES = {*VALIDATORS, "deploy", "tails", "resolver", *AGENTS, "postgres", "hosted-agent"}
 STATUS_LIST_PORT = 8032  # a college's public Open Badges status lists
 AGENT_ADMIN_PORT = 8021
 AGENT_INBOUND_PORT = 8020
@@ -123,7 +123,8 @@ def test_network_has_validators_deploy_job_tails_and_agents(rendered: dict[str, 
     assert set(rendered["services"]) == SERVICES
     for name, service in rendered["services"].items():
         image = service["image"]
-        assert re.search(r":\d+\.\d+\.\d+$", image), f"{name} image {image} is not pinned"
+        version = r":\d+\.\d+$" if name == "postgres" else r":\d+\.\d+\.\d+$"  # PG: major.minor
+        assert re.search(version, image), f"{name} image {image} is not pinned"
         if name != "deploy":
             assert service["healthcheck"]["test"][0] == "CMD", name
 
@@ -327,3 +328,36 @@ def test_resolver_serves_did_ler_from_the_deployed_network(rendered: dict[str, A
     assert "--descriptor=/network/network.json" in resolver["command"]
     assert resolver["depends_on"]["deploy"]["condition"] == "service_completed_successfully"
     assert [(v["source"], v["target"]) for v in resolver["volumes"]] == [("network", "/network")]
+
+
+def test_hosted_agent_is_multitenant_on_postgres(
+    rendered: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from acapy_agent.commands.start import init_argument_parser
+    from acapy_agent.config.argparse import create_argument_parser
+
+    hosted = rendered["services"]["hosted-agent"]
+    assert hosted["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert rendered["services"]["postgres"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    mounts = {v["target"]: v["source"] for v in hosted["volumes"] if v["type"] == "bind"}
+    argv = [host_paths(arg, mounts) for arg in hosted["command"]]
+    for key, value in hosted["environment"].items():
+        monkeypatch.setenv(key, value)
+    # what docker/secrets/hosted-agent.env adds to the admin and wallet keys
+    monkeypatch.setenv("ACAPY_MULTITENANT_JWT_SECRET", "j" * 48)
+    monkeypatch.setenv("ACAPY_WALLET_STORAGE_CREDS", '{"account": "ler", "password": "p"}')
+    parser = create_argument_parser(prog="aca-py")
+    settings = init_argument_parser(parser)(parser.parse_args(argv))
+    assert settings["multitenant.enabled"] is True
+    assert settings["multitenant.admin_enabled"] is True
+    assert settings["multitenant.wallet_type"] == "single-wallet-askar"
+    assert settings["wallet.storage_type"] == "postgres_storage"
+    assert json.loads(settings["wallet.storage_config"])["url"] == "postgres:5432"
+    assert "ler_tenants" in settings["external_plugins"]
+    text = (DOCKER / "compose.yml").read_text()
+    for secret in (
+        "ACAPY_MULTITENANT_JWT_SECRET",
+        "ACAPY_WALLET_STORAGE_CREDS",
+        "POSTGRES_PASSWORD",
+    ):
+        assert f"{secret}=" not in text and f"{secret}:" not in text, secret

@@ -77,6 +77,11 @@ class AccreditationRegistryClient(RegistryClient):
         fn = self._contract.functions.accreditationAt(issuer.id_bytes, credential_type, at)
         return _accreditation(await self._call(fn))
 
+    async def issuer_ids(self, to_block: int) -> list[bytes]:
+        """Ids of every issuer ever accredited (up to ``to_block``), first accredited first."""
+        events = await self._events_in_range("IssuerAccredited", 0, to_block, {})
+        return list(dict.fromkeys(bytes(event["issuer"]) for event in events))
+
     async def accreditations_of(self, issuer: LerDid) -> list[Accreditation]:
         """Every type ever accredited for ``issuer``, with current terms."""
         terms = await self._call(self._contract.functions.accreditationsOf(issuer.id_bytes))

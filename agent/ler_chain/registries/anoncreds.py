@@ -9,7 +9,7 @@ from web3.contract import AsyncContract
 
 from ..errors import LedgerInputError, LedgerNotFoundError
 from ..identifiers import CredDefId, LerDid, RevRegDefId, SchemaId, check_name
-from ..models import AnchoredObject, RevocationRegistryRecord, StatusList
+from ..models import AnchoredObject, RevocationRegistryRecord, RevocationStatusList
 from ..revocation_history import RevocationHistory, pack_indices
 from ..writes import Write
 from .base import RegistryClient, verified_payload
@@ -161,7 +161,9 @@ class AnonCredsRegistryClient(RegistryClient):
         base = self._anchored(key, anchor, event["payload"], str(rev_reg_id))
         return RevocationRegistryRecord(**vars(base), max_cred_num=max_cred_num)
 
-    async def status_list(self, rev_reg_id: RevRegDefId, at: int | None = None) -> StatusList:
+    async def status_list(
+        self, rev_reg_id: RevRegDefId, at: int | None = None
+    ) -> RevocationStatusList:
         """The status list as of time ``at`` (default: now), rebuilt from verified entries."""
         key = rev_reg_id.key
         functions = self._contract.functions
@@ -177,7 +179,7 @@ class AnonCredsRegistryClient(RegistryClient):
             )
         history = await self._history(rev_reg_id, entries, block_number, head)
         revoked, accumulator = history.state(entries)
-        return StatusList(
+        return RevocationStatusList(
             rev_reg_key=key,
             entries=entries,
             timestamp=timestamp,

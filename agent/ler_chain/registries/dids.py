@@ -49,6 +49,17 @@ class DidRegistryClient(RegistryClient):
             nonce_key=int.from_bytes(did.id_bytes),
         )
 
+    def set_also_known_as(self, did: LerDid | str, also_known_as: str) -> Write:
+        """Record another DID of the same subject (e.g. its did:web); '' removes it."""
+        did = self.did(did)
+        return Write(
+            "dids",
+            "setAlsoKnownAs",
+            {"id": did.id_bytes, "alsoKnownAs": also_known_as},
+            f"record {also_known_as or 'no other identifier'} as also known as {did}",
+            nonce_key=int.from_bytes(did.id_bytes),
+        )
+
     def deactivate(self, did: LerDid | str) -> Write:
         """Deactivate the DID for good."""
         did = self.did(did)
@@ -89,7 +100,7 @@ class DidRegistryClient(RegistryClient):
             call = functions.resolve(did.id_bytes)
         state = await self._call(call)
         controller, version, number, created, updated = state
-        verkey, endpoint, _timestamp, block_number, deactivated = version
+        verkey, endpoint, _timestamp, block_number, deactivated, also_known_as = version
         return DidRecord(
             did=did,
             controller=controller,
@@ -100,4 +111,5 @@ class DidRegistryClient(RegistryClient):
             updated=updated,
             deactivated=deactivated,
             block_number=block_number,
+            also_known_as=also_known_as,
         )

@@ -42,11 +42,13 @@ def _register() -> None:
     from .genesis import genesis
     from .ledger import ledger
     from .network import demo, network
+    from .tenants import tenants
 
     ledger.add_command(genesis)
     main.add_command(ledger)
     main.add_command(network)
     main.add_command(demo)
+    main.add_command(tenants)
 
 
 _register()

@@ -13,6 +13,7 @@ from ..console import console, step
 from ..demo import run_story
 from ..network.launcher import NetworkInfo, network_down, network_status, network_up
 from ..network.spec import DEFAULT_NETWORK_FILE, NetworkSpec
+from ..network.web_process import accounts_note
 from ..paths import default_data_dir
 from . import run_async
 
@@ -56,6 +57,11 @@ def print_agents(info: NetworkInfo, data_dir: Path) -> None:
         f"OpenAPI pages: <admin API>/api/doc; admin API keys: {data_dir / 'secrets'} "
         f"(one file per agent, mode 0600); details: {data_dir / 'network.json'}"
     )
+    if info.web_url:
+        console.print(
+            f"web pages: {info.web_url} (check a credential, state and registrar consoles; "
+            f"first accounts' passwords: {accounts_note(data_dir)})"
+        )
 
 
 async def bring_up(config: Path | None, data_dir: Path) -> tuple[NetworkSpec, NetworkInfo]:

@@ -9,10 +9,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import base58
 import yaml
 
+from ..postgres import Connection
 from ..processes import ProcessFiles
 from .admin import AdminClient
+from .local_tls import ensure_local_tls
+from .registry_profiles import profiles_file
 from .spec import AgentSpec, NetworkSpec
 
 # ACA-Py flags per role, beyond the common ones.
@@ -34,6 +38,18 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
+
+
+def raw_wallet_key() -> dict[str, str]:
+    """A random wallet key, used as it is (ACA-Py's key derivation method RAW).
+
+    Derivation (argon2i, ACA-Py's default) makes a guessable password costly to try; a random
+    256-bit key is not guessable, and deriving it costs half a second of CPU at every start.
+    """
+    return {
+        "wallet_key": base58.b58encode(secrets.token_bytes(32)).decode(),
+        "wallet_key_method": "RAW",
+    }
 
 
 @dataclass(frozen=True)
@@ -76,12 +92,30 @@ class AgentHome:
         return f"http://127.0.0.1:{self.spec.inbound_port}"
 
     def secrets(self) -> dict[str, str]:
-        """The agent's keys, generated on first use."""
+        """The agent's keys, generated on first use (a hosted agent's JWT secret too)."""
+        values: dict[str, str] = {}
         if self.secrets_file.exists():
-            return json.loads(self.secrets_file.read_text("utf-8"))
-        values = {"api_key": secrets.token_urlsafe(32), "wallet_key": secrets.token_urlsafe(32)}
-        _write_private(self.secrets_file, json.dumps(values) + "\n")
+            values = json.loads(self.secrets_file.read_text("utf-8"))
+        missing = {"api_key", "wallet_key"} - values.keys()
+        if self.spec.multitenant and "jwt_secret" not in values:
+            missing.add("jwt_secret")  # >= 32 bytes, or ACA-Py warns on every token
+        if missing:
+            values.update({key: secrets.token_urlsafe(48) for key in missing})
+            # not for a hosted agent: ACA-Py gives its tenants' wallets the base wallet's method
+            if "wallet_key" in missing and not self.spec.multitenant:
+                values.update(raw_wallet_key())
+            _write_private(self.secrets_file, json.dumps(values) + "\n")
         return values
+
+    @property
+    def serves_public(self) -> bool:
+        """Whether it runs ler_badges' public server (status lists, did:web, VC-API, registry)."""
+        return self.spec.role in ("issuer", "verifier", "endorser") or self.spec.multitenant
+
+    @property
+    def public_server_file(self) -> Path:
+        """Where its public server records the port it bound (rewritten at each start)."""
+        return self.root / ".ler_badges" / "status-lists" / "server.json"
 
     def admin(self, timeout: float = 60.0) -> AdminClient:
         """A client for its admin API."""
@@ -99,9 +133,25 @@ class AgentHome:
         }
         # every agent of a launched network listens on 127.0.0.1, so verifiers fetch status lists
         # from loopback, which ler_badges refuses unless allowed
-        config["ler_badges"] = {"fetch": {"allow_hosts": ["127.0.0.1"]}}
-        if self.spec.role == "issuer":  # ler_badges serves its signed status lists on a kept port
+        config["ler_badges"] = {"fetch": {"allow_hosts": ["127.0.0.1", "localhost"]}}
+        # ler_badges' public server, on a kept port: a college's signed status lists and VC-API
+        # exchanges, an employer's VC-API exchanges, the state's issuer registry, tenants' exchanges
+        if self.serves_public:
             config["ler_badges"]["status_lists"] = {"port": "auto"}
+        if self.spec.role == "endorser":  # the state names its colleges in its issuer registry
+            config["ler_badges"]["issuer_registry"] = {
+                "profiles": str(profiles_file(self.data_dir))
+            }
+        # did:web needs https: the local test CA, trusted by every verifier; a college serves its
+        # did:web (did:web:localhost%3A<port>) and status lists with its certificate
+        tls = ensure_local_tls(self.data_dir)
+        config["ler_badges"]["fetch"]["ca_file"] = str(tls.ca_file)
+        if self.spec.role == "issuer":
+            config["ler_badges"]["did_web"] = {"domain": "localhost:{port}"}
+            config["ler_badges"]["tls"] = {
+                "cert_file": str(tls.cert_file),
+                "key_file": str(tls.key_file),
+            }
         self.root.mkdir(parents=True, exist_ok=True)
         self.plugin_config.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
         return self.plugin_config
@@ -129,19 +179,50 @@ class AgentHome:
             "--preserve-exchange-records",
             "--log-level", "info",
         ]  # fmt: skip
-        if agent.role == "issuer":
+        if agent.role == "issuer" or agent.multitenant:
             command += [
                 "--tails-server-base-url", spec.tails.url,
                 "--tails-server-upload-url", spec.tails.url,
             ]  # fmt: skip
+        if agent.storage == "postgres":  # the connection comes from the environment
+            command += ["--wallet-storage-type", "postgres_storage"]
+        if agent.multitenant:
+            command += self._multitenant_flags()
         return command + ROLE_FLAGS[agent.role] + agent.extra_args
 
-    def environment(self) -> dict[str, str]:
-        """Secrets and HOME for the process (ACA-Py reads ACAPY_* variables)."""
+    def _multitenant_flags(self) -> list[str]:
+        """A hosted agent: tenants with JWTs, the multitenancy admin API, the tenant plugin."""
+        flags = ["--multitenant", "--multitenant-admin", "--plugin", "ler_tenants"]
+        if self.spec.tenant_store == "shared":
+            flags += [
+                "--multitenancy-config",
+                "wallet_type=single-wallet-askar",
+                f"wallet_name={self.spec.id}-tenants",
+            ]
+        return flags
+
+    def environment(
+        self, postgres: Connection | None = None, max_connections: int = 10
+    ) -> dict[str, str]:
+        """Secrets and HOME for the process (ACA-Py reads ACAPY_* variables).
+
+        ``postgres``: the server of an agent with ``storage: postgres``.
+        """
         keys = self.secrets()
-        return {
+        env = {
             **self.spec.env,
             "HOME": str(self.root),
             "ACAPY_ADMIN_API_KEY": keys["api_key"],
             "ACAPY_WALLET_KEY": keys["wallet_key"],
         }
+        if "wallet_key_method" in keys:  # else (older wallets) ACA-Py's default derivation
+            env["ACAPY_WALLET_KEY_DERIVATION_METHOD"] = keys["wallet_key_method"]
+        if self.spec.multitenant:
+            env["ACAPY_MULTITENANT_JWT_SECRET"] = keys["jwt_secret"]
+        if self.spec.storage == "postgres":
+            if postgres is None:
+                raise ValueError(f"agent {self.spec.id} keeps its wallet in PostgreSQL: pass one")
+            config = {"url": postgres.url, "max_connections": max_connections}
+            env["ACAPY_WALLET_STORAGE_CONFIG"] = json.dumps(config)
+            env["ACAPY_WALLET_STORAGE_CREDS"] = json.dumps(postgres.storage_creds())
+        return env

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,15 +21,19 @@ from ler_chain import LedgerClient, LedgerError, NetworkDescriptor
 
 from ..errors import LerNodeError, PortInUseError, ProcessStartError
 from ..ledger.local import LedgerHome, LedgerUp, ledger_down, ledger_up
-from ..processes import ProcessFiles, log_tail, require_free_port, says_port_taken
+from ..postgres import Connection, EmbeddedPostgres
+from ..processes import ProcessFiles, log_tail, require_free_port, says_port_taken, stop_all
 from .admin import AdminClient, AdminError
 from .agents import AgentHome
+from .registry_profiles import write_registry_profiles
 from .spec import NetworkSpec
+from .web_process import start_web, web_process
 
 Progress = Callable[[str], None]
 STATE_FILE = "network.json"
 AGENT_START_TIMEOUT = 120.0
 PORT_ATTEMPTS = 4  # starts of one part, on movable ports (NetworkSpec.ports_movable)
+AGENT_STOPPED = "Conductor agent stopped successfully"  # ACA-Py's, once its wallet is closed
 
 
 @dataclass
@@ -56,6 +61,7 @@ class NetworkInfo:
     tails_url: str
     agents: list[AgentInfo] = field(default_factory=list)
     connections: dict[str, dict[str, str]] = field(default_factory=dict)
+    web_url: str = ""  # the web pages (python -m ler_web)
 
     def agent(self, agent_id: str) -> AgentInfo:
         """One agent by id."""
@@ -194,13 +200,24 @@ async def _wait(check: Callable[[], Any], files: ProcessFiles, timeout: float, w
     )
 
 
+async def start_postgres(spec: NetworkSpec, data_dir: Path, progress: Progress) -> Connection:
+    """The PostgreSQL of agents with ``storage: postgres``: the operator's, else an embedded one."""
+    if spec.postgres.connection_file:
+        return Connection.load(Path(spec.postgres.connection_file))
+    return await EmbeddedPostgres(data_dir).start(progress)
+
+
 async def start_agent(
-    spec: NetworkSpec, home: AgentHome, descriptor: Path, progress: Progress
+    spec: NetworkSpec,
+    home: AgentHome,
+    descriptor: Path,
+    progress: Progress,
+    postgres: Connection | None = None,
 ) -> None:
     """Start one agent unless it runs; wait until it is ready."""
     await _on_a_free_port(
         spec,
-        lambda: _start_agent(spec, home, descriptor, progress),
+        lambda: _start_agent(spec, home, descriptor, progress, postgres),
         home.process.stop_async,
         home.spec.move_to_free_ports,
         progress,
@@ -208,7 +225,11 @@ async def start_agent(
 
 
 async def _start_agent(
-    spec: NetworkSpec, home: AgentHome, descriptor: Path, progress: Progress
+    spec: NetworkSpec,
+    home: AgentHome,
+    descriptor: Path,
+    progress: Progress,
+    postgres: Connection | None = None,
 ) -> None:
     home.write_plugin_config(descriptor)
     files = home.process
@@ -226,8 +247,31 @@ async def _start_agent(
                 "stop what uses it or change the network file",
             )
         progress(f"starting agent {home.spec.id} ({home.spec.role})")
-        files.start(home.command(spec), env=home.environment(), cwd=home.root)
+        env = home.environment(postgres, spec.postgres.max_connections)
+        started = time.time()
+        files.start(home.command(spec), env=env, cwd=home.root)
         await _wait(admin.ready, files, AGENT_START_TIMEOUT, f"agent {home.spec.id}")
+        if home.serves_public:  # ACA-Py answers ready before the plugins' startup hooks ran
+            await _wait(
+                lambda: _public_server_up(home, started),
+                files,
+                AGENT_START_TIMEOUT,
+                f"the public server of agent {home.spec.id}",
+            )
+
+
+async def _public_server_up(home: AgentHome, started: float) -> bool:
+    """Whether the agent's public server, started after ``started``, accepts connections."""
+    try:
+        if home.public_server_file.stat().st_mtime < started:
+            return False
+        port = int(json.loads(home.public_server_file.read_text("utf-8"))["port"])
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except (OSError, ValueError, KeyError):
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
 
 
 async def _grant_state_roles(
@@ -336,6 +380,12 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
     """Bring up the ledger, tails server and agents, bootstrap them, write network.json."""
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    # PostgreSQL starts while the ledger and the tails server do (only the agents need it)
+    postgres_up = None
+    if spec.uses_postgres:
+        postgres_up = asyncio.create_task(start_postgres(spec, data_dir, progress))
+        # if the ledger fails first, its error is the one reported
+        postgres_up.add_done_callback(lambda task: task.cancelled() or task.exception())
     if spec.ledger.kind == "anvil":
         up = await start_ledger(spec, data_dir, progress)
         descriptor, descriptor_file = up.descriptor, up.descriptor_file
@@ -352,8 +402,11 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
             raise LerNodeError(str(exc)) from exc
     await start_tails(spec, data_dir, descriptor_file, progress)
 
+    postgres = await postgres_up if postgres_up is not None else None
     homes = [AgentHome(data_dir, agent) for agent in spec.agents]
-    await asyncio.gather(*(start_agent(spec, home, descriptor_file, progress) for home in homes))
+    await asyncio.gather(
+        *(start_agent(spec, home, descriptor_file, progress, postgres) for home in homes)
+    )
 
     try:
         info = NetworkInfo.load(data_dir)
@@ -376,8 +429,12 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
             hint="read the agents' logs in " + str(data_dir / "agents"),
         ) from exc
     for home in homes:
+        if home.spec.multitenant:  # its DIDs are its tenants'; the base wallet has none
+            continue
         async with home.admin() as admin:
             info.agent(home.spec.id).did = await public_did(admin)
+    write_registry_profiles(data_dir, spec, {a.id: a.did for a in info.agents if a.did})
+    info.web_url = await start_web(spec, data_dir, progress)
     info.save(data_dir)
     return info
 
@@ -399,11 +456,18 @@ def _agent_info(home: AgentHome, known: AgentInfo | None) -> AgentInfo:
 def network_down(spec: NetworkSpec, data_dir: Path, progress: Progress = print) -> None:
     """Stop every process the launcher started; wallets and ledger state stay."""
     data_dir = Path(data_dir).resolve()
-    for agent in spec.agents:
-        if AgentHome(data_dir, agent).process.stop():
+    agents = [AgentHome(data_dir, agent).process for agent in spec.agents]
+    # together, and each only until its wallet is closed: an ACA-Py takes seconds more to exit
+    stopped_agents = stop_all(agents, done_when=AGENT_STOPPED)
+    for agent, stopped in zip(spec.agents, stopped_agents, strict=True):
+        if stopped:
             progress(f"stopped agent {agent.id}")
     if tails_process(data_dir).stop():
         progress("stopped the tails server")
+    if EmbeddedPostgres(data_dir).stop():
+        progress("stopped PostgreSQL (databases kept)")
+    if web_process(data_dir).stop():
+        progress("stopped the web app")
     if spec.ledger.kind == "anvil" and ledger_down(data_dir):
         progress("stopped the ledger (state kept)")
 
@@ -426,6 +490,11 @@ async def network_status(spec: NetworkSpec, data_dir: Path) -> dict[str, Any]:
         parts.append({"part": "ledger", "healthy": False, "detail": str(exc).splitlines()[0]})
     tails_ok = await _http_ok(spec.tails.url + "/health")
     parts.append({"part": "tails", "healthy": tails_ok, "detail": spec.tails.url})
+    if spec.uses_postgres and not spec.postgres.connection_file:
+        embedded = EmbeddedPostgres(data_dir)
+        running = embedded.process.pid() is not None
+        where = f"127.0.0.1:{embedded.connection().port}" if running else "not running"
+        parts.append({"part": "postgres (embedded)", "healthy": running, "detail": where})
     for agent in spec.agents:
         home = AgentHome(data_dir, agent)
         detail = home.admin_url

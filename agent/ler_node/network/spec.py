@@ -21,6 +21,8 @@ from ..processes import free_port
 
 DEFAULT_NETWORK_FILE = LEDGER_CONFIG / "networks" / "local.yml"
 AgentRole = Literal["endorser", "issuer", "holder", "verifier"]
+Storage = Literal["sqlite", "postgres"]
+TenantStore = Literal["shared", "per-tenant"]
 
 
 class LedgerSpec(BaseModel):
@@ -58,6 +60,19 @@ class TailsSpec(BaseModel):
         self.url = f"http://127.0.0.1:{free_port()}"
 
 
+class PostgresSpec(BaseModel):
+    """The PostgreSQL server of agents with ``storage: postgres``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connection_file: str | None = Field(
+        default=None,
+        description="JSON {host, port, user, password} (mode 0600); none: an embedded server "
+        "in the data dir (development and tests)",
+    )
+    max_connections: int = Field(default=10, ge=2, le=500, description="askar pool per store")
+
+
 class AgentSpec(BaseModel):
     """One ACA-Py agent."""
 
@@ -70,10 +85,24 @@ class AgentSpec(BaseModel):
     inbound_port: int
     extra_args: list[str] = Field(default_factory=list, description="more aca-py start arguments")
     env: dict[str, str] = Field(default_factory=dict, description="more environment variables")
+    storage: Storage = Field(default="sqlite", description="where the wallets live")
+    multitenant: bool = Field(
+        default=False, description="a state-hosted agent: one wallet per tenant (learner, college)"
+    )
+    tenant_store: TenantStore = Field(
+        default="shared",
+        description="shared: every tenant a profile of one store (single-wallet-askar); "
+        "per-tenant: a store (database) per tenant",
+    )
 
     @property
     def ledger_role(self) -> str:
-        """How the agent writes to the ledger (plugin config ler.endorsement.role)."""
+        """How the agent writes to the ledger (plugin config ler.endorsement.role).
+
+        A hosted agent's college tenants write as authors through the state's endorser.
+        """
+        if self.multitenant:
+            return "author"
         return {"endorser": "endorser", "issuer": "author"}.get(self.role, "none")
 
     def move_to_free_ports(self) -> None:
@@ -89,6 +118,7 @@ class NetworkSpec(BaseModel):
     network: str = "local"
     ledger: LedgerSpec = LedgerSpec()
     tails: TailsSpec = TailsSpec()
+    postgres: PostgresSpec = PostgresSpec()
     agents: list[AgentSpec]
     _ports_movable: bool = PrivateAttr(default=False)
 
@@ -153,6 +183,11 @@ class NetworkSpec(BaseModel):
     def by_role(self, role: AgentRole) -> list[AgentSpec]:
         """Agents with ``role``."""
         return [a for a in self.agents if a.role == role]
+
+    @property
+    def uses_postgres(self) -> bool:
+        """Whether any agent keeps its wallets in PostgreSQL."""
+        return any(a.storage == "postgres" for a in self.agents)
 
     @property
     def endorser(self) -> AgentSpec:

@@ -18,6 +18,7 @@ interface IDidRegistry is IEndorsedWrites {
         uint64 timestamp;
         uint64 blockNumber;
         bool deactivated;
+        string alsoKnownAs; // another DID of the same subject (e.g. its did:web), or ""
     }
 
     /// @dev A DID's current state, or its state as of a time.
@@ -37,10 +38,12 @@ interface IDidRegistry is IEndorsedWrites {
     error DidRegistryEndpointTooLong(uint256 length, uint256 maxLength);
     error DidRegistryNoVersionAt(bytes16 id, uint64 timestamp);
     error DidRegistryInvalidController(address controller);
+    error DidRegistryAlsoKnownAsTooLong(uint256 length, uint256 maxLength);
 
     event DidCreated(bytes16 indexed id, address indexed controller, bytes32 verkey, string endpoint);
     event DidUpdated(bytes16 indexed id, uint32 versionId, bytes32 verkey, string endpoint);
     event DidDeactivated(bytes16 indexed id, uint32 versionId);
+    event DidAlsoKnownAsChanged(bytes16 indexed id, uint32 versionId, string alsoKnownAs);
     event DidControllerChanged(bytes16 indexed id, address indexed previousController, address indexed newController);
 
     /// @dev The network name in `did:ler:<network>:<id>`.
@@ -62,6 +65,16 @@ interface IDidRegistry is IEndorsedWrites {
      * Requirements: the author is the DID's controller; the DID is not deactivated.
      */
     function updateDid(bytes16 id, bytes32 verkey, string calldata endpoint, Endorsement calldata endorsement)
+        external;
+
+    /**
+     * @dev Records another identifier of the DID's subject (`alsoKnownAs`, e.g. the did:web a
+     * college serves with the same keys), as a new version; "" removes it. Later versions keep it.
+     *
+     * Requirements: the author is the DID's controller; the DID is not deactivated;
+     * `alsoKnownAs` is at most 512 bytes.
+     */
+    function setAlsoKnownAs(bytes16 id, string calldata alsoKnownAs, Endorsement calldata endorsement)
         external;
 
     /**

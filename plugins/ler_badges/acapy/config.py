@@ -11,6 +11,11 @@ Every key is optional. Example (``--plugin-config plugins.yml``)::
         directory: /var/lib/ler/status-lists              # where signed lists are written
         host: 0.0.0.0          # serve the directory over HTTP here (port: a number, or auto to
         port: 8032             # pick a free port once and keep it; leave out to serve it elsewhere)
+      did_web:                 # issue OB 3.0 / CLR 2.0 under did:web:<domain>, bound to the did:ler
+        domain: prairieridge.example   # "{port}" is replaced by the served port (localhost:{port})
+      tls:                     # serve the public server (status lists, did.json) over https
+        cert_file: /etc/ler/tls/fullchain.pem
+        key_file: /etc/ler/tls/privkey.pem
       verifier:
         auto_verify: true                 # verify received presentations on arrival
         require_accreditation: true       # an unaccredited issuer fails verification
@@ -23,6 +28,9 @@ Every key is optional. Example (``--plugin-config plugins.yml``)::
         connect_timeout: 2     # seconds
         timeout: 5             # seconds in all
         max_bytes: 1048576     # a larger answer is cut off
+        ca_file: /etc/ler/tls/test-ca.pem  # trust this CA too for https (a private or test CA)
+      vc_api:
+        min_ttl_seconds: 60    # the shortest life an exchange may be given (tests: a few seconds)
 
 Single values can be set with ``-o ler_badges.status_lists.port=8032`` (``allow_hosts`` also as
 a comma-separated string).
@@ -31,6 +39,7 @@ a comma-separated string).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +52,7 @@ from ..multikey import decode_multikey
 from .errors import BadgesConfigError
 
 PLUGIN_NAME = "ler_badges"
+DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:([0-9]{1,5}|\{port\}))?$")
 DEFAULT_DIRECTORY = "~/.ler_badges/status-lists"
 
 
@@ -59,6 +69,20 @@ class StatusListConfig:
     def serves(self) -> bool:
         """Whether this agent runs the public status list server."""
         return self.port is not None
+
+
+@dataclass(frozen=True)
+class PublicServerConfig:
+    """The college's public identity and how its public server speaks TLS."""
+
+    did_web_domain: str | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+
+    @property
+    def tls(self) -> bool:
+        """Whether the public server serves https."""
+        return self.tls_cert_file is not None
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,8 @@ class BadgesConfig:
     status_lists: StatusListConfig
     verifier: VerifierConfig
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
+    public: PublicServerConfig = field(default_factory=PublicServerConfig)
+    vc_api_min_ttl: int = 60
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> BadgesConfig:
@@ -88,6 +114,8 @@ class BadgesConfig:
         issuer = _section(raw, "issuer")
         lists = _section(raw, "status_lists")
         verifier = _section(raw, "verifier")
+        min_ttl = _section(raw, "vc_api").get("min_ttl_seconds", 60)
+        min_ttl = int(_number(min_ttl, "vc_api.min_ttl_seconds"))
         http_timeout = _number(verifier.get("http_timeout", 5.0), "verifier.http_timeout")
         return cls(
             issuer_name=issuer.get("name") or settings.get("default_label"),
@@ -107,6 +135,8 @@ class BadgesConfig:
                 pinned_keys=_pinned(verifier.get("pinned_keys") or {}),
             ),
             fetch=_fetch(_section(raw, "fetch"), http_timeout),
+            public=_public(_section(raw, "did_web"), _section(raw, "tls")),
+            vc_api_min_ttl=min_ttl,
         )
 
 
@@ -160,6 +190,31 @@ def _pinned(value: Any) -> dict[str, bytes]:
         raise BadgesConfigError(f"{PLUGIN_NAME}.verifier.pinned_keys: {error}") from error
 
 
+def _file(value: Any, key: str) -> Path | None:
+    if value in (None, ""):
+        return None
+    path = Path(os.path.expanduser(str(value)))
+    if not path.is_file():
+        raise BadgesConfigError(f"{PLUGIN_NAME}.{key}: {path} is not a readable file")
+    return path
+
+
+def _public(did_web: dict[str, Any], tls: dict[str, Any]) -> PublicServerConfig:
+    domain = str(did_web.get("domain") or "").strip().lower() or None
+    if domain is not None and not DOMAIN.match(domain):
+        raise BadgesConfigError(
+            f"{PLUGIN_NAME}.did_web.domain must be a host name with an optional port (e.g. "
+            f"prairieridge.example or localhost:{{port}}), not {domain!r}"
+        )
+    cert = _file(tls.get("cert_file"), "tls.cert_file")
+    key = _file(tls.get("key_file"), "tls.key_file")
+    if (cert is None) != (key is None):
+        raise BadgesConfigError(
+            f"{PLUGIN_NAME}.tls needs both cert_file and key_file (PEM files), or neither"
+        )
+    return PublicServerConfig(domain, cert, key)
+
+
 def _fetch(raw: dict[str, Any], http_timeout: float) -> FetchPolicy:
     hosts = raw.get("allow_hosts") or []
     if isinstance(hosts, str):
@@ -176,4 +231,5 @@ def _fetch(raw: dict[str, Any], http_timeout: float) -> FetchPolicy:
         connect_timeout=_number(raw.get("connect_timeout", 2.0), "fetch.connect_timeout"),
         timeout=_number(raw.get("timeout", http_timeout), "fetch.timeout"),
         max_bytes=int(max_bytes),
+        ca_file=str(_file(raw.get("ca_file"), "fetch.ca_file") or "") or None,
     )

@@ -19,6 +19,9 @@ from acapy_agent.resolver.did_resolver import DIDResolver
 from acapy_agent.wallet.base import BaseWallet
 from acapy_agent.wallet.error import WalletError
 
+from ler_chain.did_document import build_did_document
+from ler_ledger import LedgerService
+
 from ..errors import KeyResolutionError, MultikeyError
 from ..multikey import decode_multikey, public_key_from_did_key
 from ..verification import ResolvedKey
@@ -113,7 +116,8 @@ async def did_signer(profile: Profile, did: str) -> tuple[Signer, str]:
     """A signer for the wallet's ``did`` and the assertion method it signs as.
 
     The method is the one of the DID's resolved document whose key the wallet holds, so a
-    signature always verifies against what the ledger says about the DID.
+    signature always verifies against what the ledger says about the DID (a did:ler is read
+    from the ledger itself, not from the resolver's cache, so a key rotation counts at once).
     """
     async with profile.session() as session:
         wallet = session.inject(BaseWallet)
@@ -121,7 +125,11 @@ async def did_signer(profile: Profile, did: str) -> tuple[Signer, str]:
             info = await wallet.get_local_did(did)
         except WalletError as error:
             raise KeyResolutionError(f"{did} is not a DID of this wallet") from error
-    document = await profile.inject(DIDResolver).resolve(profile, did)
+    ledger = profile.inject_or(LedgerService)
+    if did.startswith("did:ler:") and ledger is not None:  # fresh: a rotation shows at once
+        document = build_did_document(await ledger.chain.dids.resolve(did))
+    else:
+        document = await profile.inject(DIDResolver).resolve(profile, did)
     verkey = base58.b58decode(info.verkey)
     for entry in document.get(ASSERTION) or []:
         method_id = _absolute(did, entry if isinstance(entry, str) else str(entry.get("id")))

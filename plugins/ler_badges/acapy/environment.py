@@ -7,6 +7,10 @@ anchored a list under exactly that URL, and only as ``ler_badges.fetch`` allows
 with the anchor, and any difference is reported. If the college cannot be reached, the anchored
 bits still answer. For issuers outside the network nothing is anchored, so nothing is fetched
 and the status check fails as ``status-list-not-anchored``.
+
+A ``did:web`` issuer (a college's public identity) is trusted as the did:ler it names only if
+the binding holds both ways (:meth:`AgentEnvironment.check_binding`); its document is fetched
+once per verification, under the fetch policy.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote
 
 from acapy_agent.core.profile import Profile
@@ -61,6 +66,7 @@ class AgentEnvironment:
         self.require_accreditation = (
             config.require_accreditation if require_accreditation is None else require_accreditation
         )
+        self._did_web_documents: dict[str, dict[str, Any]] = {}
 
     def now(self) -> datetime:
         """Wall-clock time, UTC."""
@@ -91,7 +97,10 @@ class AgentEnvironment:
                 )
         return await resolve_key(self.profile, verification_method, ASSERTION, pinned)
 
-    async def _did_web_key(self, did: str, method_id: str) -> ResolvedKey:
+    async def _did_web_document(self, did: str) -> dict[str, Any]:
+        """The did:web document, fetched under the fetch policy once per verification."""
+        if did in self._did_web_documents:
+            return self._did_web_documents[did]
         url = did_web_url(did)
         try:
             body = await safe_fetch(
@@ -104,8 +113,73 @@ class AgentEnvironment:
             raise KeyResolutionError(f"cannot resolve {did}: {url} is not JSON") from None
         if not isinstance(document, dict) or document.get("id") != did:
             raise KeyResolutionError(f"cannot resolve {did}: {url} is not its DID document")
+        self._did_web_documents[did] = document
+        return document
+
+    async def _did_web_key(self, did: str, method_id: str) -> ResolvedKey:
+        document = await self._did_web_document(did)
         method = find_method(document, method_id, ASSERTION)
         return ResolvedKey(key_of(method), str(method.get("controller") or did))
+
+    # --- did:web binding ------------------------------------------------------------------------
+
+    async def check_binding(self, did_web: str) -> tuple[Check, str | None]:
+        """Whether ``did_web`` and a did:ler of this network name each other, with the same keys.
+
+        Returns the check and, if it passed, the did:ler (trusted for status and accreditation).
+        """
+        try:
+            document = await self._did_web_document(did_web)
+        except KeyResolutionError as error:
+            return Check.failed("binding", "did-web-unavailable", str(error)), None
+        named = [
+            other
+            for other in document.get("alsoKnownAs") or []
+            if isinstance(other, str) and other.startswith("did:ler:")
+        ]
+        if not named:
+            return self._unbound(
+                f"the DID document of {did_web} names no did:ler DID (alsoKnownAs), so nothing "
+                "ties it to an identity on the state's ledger"
+            )
+        if self.ledger is None:
+            return Check.failed(
+                "binding", "ledger-unavailable", "the ledger plugin is not loaded"
+            ), None
+        try:
+            record = await self.ledger.chain.dids.resolve(named[0])
+        except LedgerNotFoundError:
+            return self._unbound(f"{did_web} names {named[0]}, which is not on the state's ledger")
+        except LedgerError as error:
+            return self._unbound(f"{did_web} names {named[0]}, which cannot be checked: {error}")
+        did = str(record.did)
+        if record.deactivated:
+            return self._unbound(f"{did_web} names {did}, which is deactivated on the ledger")
+        if record.also_known_as != did_web:
+            back = record.also_known_as or "no did:web"
+            return self._unbound(
+                f"{did_web} names {did}, but the ledger entry of {did} names {back}: the two "
+                "must name each other"
+            )
+        try:
+            keys = {key_of(m) for m in document.get("verificationMethod") or []}
+        except KeyResolutionError as error:
+            return self._unbound(f"{did_web} serves a key that cannot be read: {error}")
+        if keys != {record.verkey}:
+            return Check.failed(
+                "binding",
+                "keys-differ",
+                f"the keys {did_web} serves are not the key the ledger holds for {did} (was "
+                "the key rotated and the did:web document not updated?)",
+            ), None
+        return Check.passed(
+            "binding",
+            f"{did_web} is {did}: each names the other, with the key the ledger holds",
+        ), did
+
+    @staticmethod
+    def _unbound(reason: str) -> tuple[Check, None]:
+        return Check.failed("binding", "not-bound", reason), None
 
     # --- accreditation --------------------------------------------------------------------------
 
@@ -159,11 +233,14 @@ class AgentEnvironment:
 
     # --- status -------------------------------------------------------------------------------
 
-    async def check_status(self, issuer: str, entry: StatusEntry) -> Check:
+    async def check_status(
+        self, issuer: str, entry: StatusEntry, *, signer: str | None = None
+    ) -> Check:
         """The credential's status from the anchored list, cross-checked with the served one.
 
-        Called only once the credential's signature verified as ``issuer``'s. The list's URL is
-        fetched only if ``issuer`` anchored a list under that URL on the ledger (the anchor's
+        Called only once the credential's signature verified as ``issuer``'s (or, for a did:web
+        bound to the did:ler ``issuer``, as ``signer``'s, who also signs the lists). The list's
+        URL is fetched only if ``issuer`` anchored a list under that URL on the ledger (the anchor's
         list id *is* the URL, keyed together with the issuer DID), and then only as the fetch
         policy allows (``ler_badges.fetch``).
         """
@@ -180,7 +257,7 @@ class AgentEnvironment:
         if isinstance(anchored, Check):
             return anchored
         notes: list[str] = []
-        served = await self._served(issuer, entry, notes)
+        served = await self._served(signer or issuer, entry, notes)
         if served is not None and keccak(served) != anchored.list_hash:
             notes.append(
                 f"the list served at {entry.list_url} is not the one anchored on the ledger "

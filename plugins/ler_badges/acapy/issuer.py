@@ -36,18 +36,19 @@ from acapy_agent.wallet.base import BaseWallet
 
 from ler_chain import LedgerError, LerDid
 
-from ..bitstring import ENTRY_TYPE, status_entry
+from ..bitstring import ENTRY_TYPE
 from ..cryptosuite import PROOF_TYPE, add_proof
 from ..issuance import PreparedCredential, nested_credentials, prepare_credential
 from ..skills import add_skills
 from ..validation import credential_kind
-from .did_keys import Signer, did_signer
+from .did_keys import Signer
+from .did_web import bind, did_web_for, issuing_identity
 from .errors import IssuanceRefused
 from .loader import suite_loader
 from .prepared import ReadyToSign
 from .records import IssuedBadgeRecord
 from .service import BadgesService
-from .status_lists import StatusListManager
+from .status_lists import StatusListManager, StatusSlots
 from .suite import LerSuiteProvider
 
 LD_PROOF = V20CredFormat.Format.LD_PROOF.api
@@ -61,7 +62,25 @@ class BadgeIssuer:
         self.service = profile.inject(BadgesService)
 
     async def issuer_profile(self, issuer_did: str | None) -> dict[str, Any]:
-        """The OB 3.0 Profile this agent issues as: its (public) did:ler DID, name and url."""
+        """The OB 3.0 Profile this agent issues as: its did:web or did:ler DID, name and url.
+
+        Under the agent's did:web (``ler_badges.did_web``) when ``issuer_did`` is its public
+        did:ler (the default), else under the did:ler itself.
+        """
+        anchor = await self.anchor_did(issuer_did)
+        config = self.service.config
+        profile: dict[str, Any] = {
+            "id": await did_web_for(self.profile, anchor) or anchor,
+            "type": ["Profile"],
+        }
+        if config.issuer_name:
+            profile["name"] = config.issuer_name
+        if config.issuer_url:
+            profile["url"] = config.issuer_url
+        return profile
+
+    async def anchor_did(self, issuer_did: str | None) -> str:
+        """The did:ler DID credentials are issued for (default: the public DID)."""
         async with self.profile.session() as session:
             wallet = session.inject(BaseWallet)
             if issuer_did is None:
@@ -76,13 +95,7 @@ class BadgeIssuer:
             LerDid.parse(issuer_did)
         except LedgerError as error:
             raise IssuanceRefused(f"credentials are issued as a did:ler DID: {error}") from error
-        config = self.service.config
-        profile: dict[str, Any] = {"id": issuer_did, "type": ["Profile"]}
-        if config.issuer_name:
-            profile["name"] = config.issuer_name
-        if config.issuer_url:
-            profile["url"] = config.issuer_url
-        return profile
+        return issuer_did
 
     async def prepare(
         self,
@@ -110,9 +123,10 @@ class BadgeIssuer:
             if nested:
                 raise IssuanceRefused("give a CLR's skills on each credential it bundles")
             add_skills(credential, skills)
-        provisional = status_entry(self.service.status_base_url + "provisional", 0)
+        provisional = self.service.status_base_url + "provisional"
+        slots = StatusSlots((provisional, 0), (provisional, 1))
         for item in [*nested, credential]:
-            item["credentialStatus"] = dict(provisional)
+            item["credentialStatus"] = slots.credential_status()
         return PreparedCredential.check(credential, suite_loader())
 
     async def offer(
@@ -129,17 +143,23 @@ class BadgeIssuer:
             connection = await ConnRecord.retrieve_by_id(session, connection_id)
         if not connection.is_ready:
             raise IssuanceRefused(f"connection {connection_id} is not active yet")
-        prepared = await self.prepared(template, skills=skills, issuer_did=issuer_did)
-        issuer_did = prepared.document["issuer"]["id"]
-        entries = await StatusListManager(self.profile).reserve(issuer_did, len(prepared.items))
-        prepared = prepared.with_status(entries, status_entry)
-        sign, method = await did_signer(self.profile, issuer_did)
+        anchor = await self.anchor_did(issuer_did)
+        if await did_web_for(self.profile, anchor):
+            await bind(self.profile, anchor)  # the ledger names the did:web back, once
+        prepared = await self.prepared(template, skills=skills, issuer_did=anchor)
+        slots = await StatusListManager(self.profile).reserve(anchor, len(prepared.items))
+        prepared = prepared.with_status(slots, StatusSlots.credential_status)
+        _issuer, sign, method = await issuing_identity(self.profile, anchor)
         prepared = await self._sign_nested(prepared, sign, method)
         self._ready_to_sign(prepared.document, sign, method)
 
         cred_ex = await self._send_offer(connection_id, offer_detail(prepared, method), comment)
         await self.record_issued(
-            prepared.document, list(prepared.status_entries), cred_ex.cred_ex_id, connection_id
+            prepared.document,
+            anchor,
+            list(prepared.status_entries),
+            cred_ex.cred_ex_id,
+            connection_id,
         )
         return {
             "cred_ex_id": cred_ex.cred_ex_id,
@@ -147,6 +167,34 @@ class BadgeIssuer:
             "kind": prepared.kind.value,
             "credential": prepared.document,
         }
+
+    async def issue_signed(
+        self,
+        template: Mapping[str, Any],
+        *,
+        skills: Sequence[Mapping[str, Any]] = (),
+        issuer_did: str | None = None,
+        exchange_id: str,
+        holder: str,
+    ) -> dict[str, Any]:
+        """Check, complete, sign and record a credential handed over outside DIDComm (VC-API).
+
+        The same steps as :meth:`offer` (binding, status entries, nested proofs), then the
+        credential's own proof; ``exchange_id`` and ``holder`` are recorded with it.
+        """
+        anchor = await self.anchor_did(issuer_did)
+        if await did_web_for(self.profile, anchor):
+            await bind(self.profile, anchor)
+        prepared = await self.prepared(template, skills=skills, issuer_did=anchor)
+        slots = await StatusListManager(self.profile).reserve(anchor, len(prepared.items))
+        prepared = prepared.with_status(slots, StatusSlots.credential_status)
+        _issuer, sign, method = await issuing_identity(self.profile, anchor)
+        prepared = await self._sign_nested(prepared, sign, method)
+        signed = await add_proof(
+            prepared.document, sign=sign, verification_method=method, loader=suite_loader()
+        )
+        await self.record_issued(prepared.document, anchor, list(slots), exchange_id, holder)
+        return signed
 
     @staticmethod
     async def _sign_nested(
@@ -193,21 +241,24 @@ class BadgeIssuer:
     async def record_issued(
         self,
         credential: dict[str, Any],
-        entries: list[tuple[str, int]],
+        issuer_did: str,
+        entries: list[StatusSlots],
         cred_ex_id: str,
         connection_id: str,
     ) -> None:
-        """Keep a record of each credential issued (a CLR and those it bundles) and its entry."""
+        """Keep a record of each credential issued (a CLR and those it bundles), its entries."""
         items = [*nested_credentials(credential), credential]
         async with self.profile.transaction() as txn:
-            for item, (url, index) in zip(items, entries, strict=True):
+            for item, slots in zip(items, entries, strict=True):
                 await IssuedBadgeRecord(
                     credential_id=item["id"],
                     kind=credential_kind(item).value,
-                    issuer_did=credential["issuer"]["id"],
+                    issuer_did=issuer_did,
                     subject_id=item["credentialSubject"].get("id"),
-                    list_url=url,
-                    status_index=index,
+                    list_url=slots.revocation[0],
+                    status_index=slots.revocation[1],
+                    suspension_list_url=slots.suspension[0],
+                    suspension_index=slots.suspension[1],
                     cred_ex_id=cred_ex_id,
                     connection_id=connection_id,
                     parent_id=credential["id"] if item is not credential else None,

@@ -18,8 +18,9 @@ def _value(record: BaseRecord, names: tuple[str, ...]) -> dict[str, Any]:
 class StatusListRecord(BaseRecord):
     """One of an issuer's status lists: its bits, which entries are taken, the anchored version.
 
-    ``bits`` and ``allocated`` are base64 of GZIP-compressed bitstrings. States: ``active``
-    (new credentials get entries here) and ``full``.
+    ``bits`` and ``allocated`` are base64 of GZIP-compressed bitstrings. ``purpose`` is
+    ``revocation`` or ``suspension`` (one bit per entry; lists of earlier versions have none:
+    two-bit ``message`` lists). States: ``active`` (new credentials get entries here) and ``full``.
     """
 
     class Meta:
@@ -29,10 +30,20 @@ class StatusListRecord(BaseRecord):
 
     RECORD_TYPE = "ler_badges_status_list"
     RECORD_ID_NAME = "status_list_id"
-    TAG_NAMES = {"issuer_did", "list_url", "state"}
+    TAG_NAMES = {"issuer_did", "list_url", "state", "purpose"}
     STATE_ACTIVE = "active"
     STATE_FULL = "full"
-    VALUES = ("issuer_did", "list_url", "name", "bits", "allocated", "used", "version", "state")
+    VALUES = (
+        "issuer_did",
+        "list_url",
+        "name",
+        "purpose",
+        "bits",
+        "allocated",
+        "used",
+        "version",
+        "state",
+    )
 
     def __init__(
         self,
@@ -41,6 +52,7 @@ class StatusListRecord(BaseRecord):
         issuer_did: str | None = None,
         list_url: str | None = None,
         name: str | None = None,
+        purpose: str | None = None,
         bits: str | None = None,
         allocated: str | None = None,
         used: int = 0,
@@ -52,6 +64,7 @@ class StatusListRecord(BaseRecord):
         self.issuer_did = issuer_did
         self.list_url = list_url
         self.name = name
+        self.purpose = purpose
         self.bits = bits
         self.allocated = allocated
         self.used = used
@@ -81,6 +94,7 @@ class StatusListRecordSchema(BaseRecordSchema):
     issuer_did = fields.Str(required=False)
     list_url = fields.Str(required=False, metadata={"description": "statusListCredential URL"})
     name = fields.Str(required=False)
+    purpose = fields.Str(required=False, allow_none=True, metadata={"example": "revocation"})
     bits = fields.Str(required=False)
     allocated = fields.Str(required=False)
     used = fields.Int(required=False, metadata={"description": "Entries given to credentials"})
@@ -88,7 +102,13 @@ class StatusListRecordSchema(BaseRecordSchema):
 
 
 class IssuedBadgeRecord(BaseRecord):
-    """A credential this agent issued, with its status entry and current status."""
+    """A credential this agent issued, with its status entries and current status.
+
+    ``list_url``/``status_index`` is its revocation entry, ``suspension_list_url``/
+    ``suspension_index`` its suspension entry (none for credentials of earlier versions, whose
+    single two-bit entry carries both). ``issuer_did`` is the did:ler, also when the credential
+    names the college's did:web.
+    """
 
     class Meta:
         """Record metadata."""
@@ -98,7 +118,15 @@ class IssuedBadgeRecord(BaseRecord):
     RECORD_TYPE = "ler_badges_issued"
     RECORD_ID_NAME = "issued_id"
     RECORD_TOPIC = "ler_badges_issued"
-    TAG_NAMES = {"credential_id", "list_url", "cred_ex_id", "connection_id", "state", "parent_id"}
+    TAG_NAMES = {
+        "credential_id",
+        "list_url",
+        "suspension_list_url",
+        "cred_ex_id",
+        "connection_id",
+        "state",
+        "parent_id",
+    }
     VALUES = (
         "credential_id",
         "kind",
@@ -106,6 +134,8 @@ class IssuedBadgeRecord(BaseRecord):
         "subject_id",
         "list_url",
         "status_index",
+        "suspension_list_url",
+        "suspension_index",
         "cred_ex_id",
         "connection_id",
         "parent_id",
@@ -123,6 +153,8 @@ class IssuedBadgeRecord(BaseRecord):
         subject_id: str | None = None,
         list_url: str | None = None,
         status_index: int | None = None,
+        suspension_list_url: str | None = None,
+        suspension_index: int | None = None,
         cred_ex_id: str | None = None,
         connection_id: str | None = None,
         parent_id: str | None = None,
@@ -137,6 +169,8 @@ class IssuedBadgeRecord(BaseRecord):
         self.subject_id = subject_id
         self.list_url = list_url
         self.status_index = status_index
+        self.suspension_list_url = suspension_list_url
+        self.suspension_index = suspension_index
         self.cred_ex_id = cred_ex_id
         self.connection_id = connection_id
         self.parent_id = parent_id
@@ -169,6 +203,8 @@ class IssuedBadgeRecordSchema(BaseRecordSchema):
     subject_id = fields.Str(required=False, allow_none=True)
     list_url = fields.Str(required=False)
     status_index = fields.Int(required=False)
+    suspension_list_url = fields.Str(required=False, allow_none=True)
+    suspension_index = fields.Int(required=False, allow_none=True)
     cred_ex_id = fields.Str(required=False, allow_none=True)
     connection_id = fields.Str(required=False, allow_none=True)
     parent_id = fields.Str(required=False, allow_none=True, metadata={"description": "CLR id"})

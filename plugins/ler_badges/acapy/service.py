@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote
 
 import aiohttp
+from acapy_agent.core.profile import Profile
 
 from ..status_server import LIST_PATH, StatusListServer
+from ..vc_api.public_exchanges import ExchangeDirectory, exchange_routes
 from .config import BadgesConfig
 from .errors import IssuanceRefused
+from .registry_publisher import RegistryPublisher, registry_routes
 
 LOGGER = logging.getLogger(__name__)
+
+
+def did_web_base_url(did_web: str) -> str:
+    """``https://<domain>``: where a ``did:web:<domain>`` is served."""
+    return "https://" + unquote(did_web.removeprefix("did:web:").split(":")[0])
 
 
 class BadgesService:
@@ -21,10 +32,21 @@ class BadgesService:
         self.config = config
         self._locks: dict[str, asyncio.Lock] = {}
         self._http: aiohttp.ClientSession | None = None
+        #: builds the did:web document of a profile (set by the wiring: :mod:`.did_web`)
+        self.did_web_source: Callable[[Profile], Awaitable[dict[str, Any] | None]] | None = None
+        self.exchanges = ExchangeDirectory()  # VC-API exchanges served by the public server
         lists = config.status_lists
+        public = config.public
+        tls = (public.tls_cert_file, public.tls_key_file) if public.tls else None
         self.server = (
-            StatusListServer(lists.directory, lists.host, lists.port) if lists.serves else None
+            StatusListServer(lists.directory, lists.host, lists.port, tls=tls)
+            if lists.serves
+            else None
         )
+        self.registry = RegistryPublisher()  # the state's issuer registry (root profile)
+        if self.server is not None:
+            self.server.routes.extend(exchange_routes(self.exchanges))
+            self.server.routes.extend(registry_routes(self.registry))
 
     def lock(self, key: str) -> asyncio.Lock:
         """A lock per key (e.g. per issuer DID), so status list changes never interleave."""
@@ -34,6 +56,8 @@ class BadgesService:
     def status_base_url(self) -> str:
         """Where this agent's status lists are published (``.../status-lists/``)."""
         base = self.config.status_lists.public_url
+        if base is None and self.did_web is not None:
+            base = did_web_base_url(self.did_web)
         if base is None and self.server is not None and self.server.bound_port:
             base = self.server.url
         if base is None:
@@ -50,8 +74,21 @@ class BadgesService:
             self._http = aiohttp.ClientSession(timeout=timeout)
         return self._http
 
-    async def start(self) -> None:
-        """Start the status list server if configured."""
+    @property
+    def did_web(self) -> str | None:
+        """The agent's did:web (``ler_badges.did_web.domain``), once its port is known."""
+        domain = self.config.public.did_web_domain
+        if domain is None:
+            return None
+        port = self.server.bound_port if self.server is not None else None
+        if "{port}" in domain and port is None:
+            return None
+        return "did:web:" + domain.replace("{port}", str(port)).replace(":", "%3A")
+
+    async def start(self, profile: Profile | None = None) -> None:
+        """Start the public server if configured (serving the did:web of ``profile``'s DID)."""
+        if self.server is not None and profile is not None and self.did_web_source:
+            self.server.did_document = lambda: self.did_web_source(profile)  # type: ignore[misc]
         if self.server is not None and self.server.bound_port is None:
             await self.server.start()
             LOGGER.info("serving status lists at %s%s", self.server.url, LIST_PATH)

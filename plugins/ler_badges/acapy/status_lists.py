@@ -1,5 +1,9 @@
 """A college's status lists: entries for new credentials, status changes, ledger anchors.
 
+Each credential gets an entry in a ``revocation`` list and one in a ``suspension`` list (one bit
+each; see :mod:`ler_badges.bitstring`): revoking sets its revocation bit (final), suspending sets
+its suspension bit and reinstating clears it. Each change touches exactly one list.
+
 The list anchored on the ledger is the truth; the wallet follows it. Each change, under a
 per-issuer lock:
 
@@ -9,7 +13,8 @@ per-issuer lock:
 2. the new list (compressed bits) is anchored, through endorsement like any other college write
    (or directly when this agent is an ENDORSER), naming the version it replaces;
 3. once it landed, the wallet catches up again: the list credential is signed with the college's
-   DID key and published, and the credentials' records take the status the ledger now holds.
+   DID key (as its did:web when it issues under one) and published, and the credentials' records
+   take the status the ledger now holds.
 
 Step 3 also runs when a change lands after its caller gave up waiting (the ``status_list``
 completion), so a late approval is never lost. If the ledger refuses, nothing changes and the
@@ -34,22 +39,29 @@ from acapy_agent.storage.error import StorageNotFoundError
 
 from ler_chain import LerDid
 from ler_chain.registries.status_lists import AnchoredStatusList
-from ler_ledger import LedgerService
-from ler_ledger.endorsement.completions import register_completion
-from ler_ledger.endorsement.manager import EndorsementManager
-from ler_ledger.write_routing import write_to_ledger
+from ler_ledger import EndorsementManager, LedgerService, register_completion, write_to_ledger
 
-from ..bitstring import LIST_ENTRIES, BitstringStatusList, StatusValue, status_list_credential
+from ..bitstring import (
+    PURPOSE_LIST_ENTRIES,
+    REVOCATION,
+    STATUS_PURPOSE,
+    STATUS_SIZE,
+    SUSPENSION,
+    BitstringStatusList,
+    StatusValue,
+    status_entry,
+    status_list_credential,
+)
 from ..cryptosuite import add_proof
 from ..status_server import list_file
-from .did_keys import did_signer
+from .did_web import issuing_identity
 from .errors import StatusUpdateError
 from .loader import suite_loader
 from .records import IssuedBadgeRecord, StatusListRecord
 from .service import BadgesService
 
 KIND = "status_list"
-FULL_AT = LIST_ENTRIES * 9 // 10  # keep probing for a free random entry cheap
+FULL_AT = PURPOSE_LIST_ENTRIES * 9 // 10  # keep probing for a free random entry cheap
 ALLOWED = {
     StatusValue.VALID: {StatusValue.SUSPENDED, StatusValue.REVOKED},
     StatusValue.SUSPENDED: {StatusValue.VALID, StatusValue.REVOKED},
@@ -69,6 +81,27 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _bits(record: StatusListRecord) -> BitstringStatusList:
+    """A list's bits as the wallet holds them (two-bit ``message`` lists of earlier versions)."""
+    size = STATUS_SIZE if record.purpose in (None, STATUS_PURPOSE) else 1
+    return BitstringStatusList(_unpack(record.bits), status_size=size)
+
+
+@dataclass(frozen=True)
+class StatusSlots:
+    """A credential's two entries: (list URL, index) in a revocation and a suspension list."""
+
+    revocation: tuple[str, int]
+    suspension: tuple[str, int]
+
+    def credential_status(self) -> list[dict]:
+        """The credential's ``credentialStatus``: both ``BitstringStatusListEntry`` entries."""
+        return [
+            status_entry(*self.revocation, REVOCATION),
+            status_entry(*self.suspension, SUSPENSION),
+        ]
+
+
 @dataclass(frozen=True)
 class StatusChange:
     """A credential's record after a status change, and the endorsement still pending if any."""
@@ -86,46 +119,57 @@ class StatusListManager:
 
     # --- entries for new credentials ------------------------------------------------------------
 
-    async def reserve(self, issuer_did: str, count: int) -> list[tuple[str, int]]:
-        """``count`` fresh (list URL, index) entries of ``issuer_did``'s lists."""
+    async def reserve(self, issuer_did: str, count: int) -> list[StatusSlots]:
+        """``count`` fresh entries of ``issuer_did``'s revocation and suspension lists."""
         LerDid.parse(issuer_did)
         async with self.service.lock(issuer_did):
-            entries: list[tuple[str, int]] = []
-            while len(entries) < count:
-                record = await self._active_list(issuer_did)
-                allocated = BitstringStatusList(_unpack(record.allocated), status_size=1)
-                while len(entries) < count and record.used < FULL_AT:
-                    index = secrets.randbelow(LIST_ENTRIES)
-                    if allocated.get(index):
-                        continue
-                    allocated.set(index, 1)
-                    record.used += 1
-                    entries.append((record.list_url, index))
-                record.allocated = _pack(allocated.raw())
-                if record.used >= FULL_AT:
-                    record.state = StatusListRecord.STATE_FULL
-                async with self.profile.session() as session:
-                    await record.save(session, reason="status entries reserved")
-            return entries
+            revocation = await self._take(issuer_did, REVOCATION, count)
+            suspension = await self._take(issuer_did, SUSPENSION, count)
+        return [StatusSlots(r, s) for r, s in zip(revocation, suspension, strict=True)]
 
-    async def _active_list(self, issuer_did: str) -> StatusListRecord:
+    async def _take(self, issuer_did: str, purpose: str, count: int) -> list[tuple[str, int]]:
+        entries: list[tuple[str, int]] = []
+        while len(entries) < count:
+            record = await self._active_list(issuer_did, purpose)
+            allocated = BitstringStatusList(_unpack(record.allocated), status_size=1)
+            while len(entries) < count and record.used < FULL_AT:
+                index = secrets.randbelow(PURPOSE_LIST_ENTRIES)
+                if allocated.get(index):
+                    continue
+                allocated.set(index, 1)
+                record.used += 1
+                entries.append((record.list_url, index))
+            record.allocated = _pack(allocated.raw())
+            if record.used >= FULL_AT:
+                record.state = StatusListRecord.STATE_FULL
+            async with self.profile.session() as session:
+                await record.save(session, reason="status entries reserved")
+        return entries
+
+    async def _active_list(self, issuer_did: str, purpose: str) -> StatusListRecord:
         async with self.profile.session() as session:
             records = await StatusListRecord.query(
-                session, {"issuer_did": issuer_did, "state": StatusListRecord.STATE_ACTIVE}
+                session,
+                {
+                    "issuer_did": issuer_did,
+                    "state": StatusListRecord.STATE_ACTIVE,
+                    "purpose": purpose,
+                },
             )
         if records:
             return records[0]
-        return await self._new_list(issuer_did)
+        return await self._new_list(issuer_did, purpose)
 
-    async def _new_list(self, issuer_did: str) -> StatusListRecord:
+    async def _new_list(self, issuer_did: str, purpose: str) -> StatusListRecord:
         name = uuid.uuid4().hex
-        lists = BitstringStatusList()
+        lists = BitstringStatusList(status_size=1, entries=PURPOSE_LIST_ENTRIES)
         record = StatusListRecord(
             issuer_did=issuer_did,
             list_url=self.service.status_base_url + name,
             name=name,
+            purpose=purpose,
             bits=_pack(lists.raw()),
-            allocated=_pack(BitstringStatusList(status_size=1).raw()),
+            allocated=_pack(lists.raw()),
             used=0,
             version=0,
             state=StatusListRecord.STATE_ACTIVE,
@@ -156,7 +200,8 @@ class StatusListManager:
         issuer_did = (await self._issued(credential_id)).issuer_did
         async with self.service.lock(issuer_did):
             issued = await self._issued(credential_id)
-            record = await self.sync(issued.list_url, settle=True)
+            list_url, index, value = _target(issued, status)
+            record = await self.sync(list_url, settle=True)
             issued = await self._issued(credential_id)
             current = StatusValue[issued.state.upper()]
             if status == current:
@@ -166,8 +211,8 @@ class StatusListManager:
                     f"{credential_id} is {current.message}; it cannot become {status.message}"
                     + (" (revocation is final)" if current is StatusValue.REVOKED else "")
                 )
-            bits = BitstringStatusList(_unpack(record.bits))
-            bits.set(issued.status_index, int(status))
+            bits = _bits(record)
+            bits.set(index, value)
             change = {
                 "list_url": record.list_url,
                 "credential_id": credential_id,
@@ -202,15 +247,26 @@ class StatusListManager:
         anchored = await self._latest(record)
         if anchored.version == record.version:
             return record
-        bits = BitstringStatusList.from_compressed(anchored.list)
+        bits = BitstringStatusList.from_compressed(anchored.list, _bits(record).status_size)
         await self._publish(record, bits)
         record.version = anchored.version
         record.bits = _pack(bits.raw())
+        lists = {list_url: bits}
         async with self.profile.session() as session:
             issued_records = await IssuedBadgeRecord.query(session, {"list_url": list_url})
+            issued_records += await IssuedBadgeRecord.query(
+                session, {"suspension_list_url": list_url}
+            )
+            for issued in issued_records:
+                for url in (issued.list_url, issued.suspension_list_url):
+                    if url and url not in lists:
+                        other = await StatusListRecord.retrieve_by_tag_filter(
+                            session, {"list_url": url}
+                        )
+                        lists[url] = _bits(other)
         async with self.profile.transaction() as txn:
             for issued in issued_records:
-                state = StatusValue(bits.get(issued.status_index)).message
+                state = _state(issued, lists)
                 if state != issued.state:
                     issued.state = state
                     if change and change.get("credential_id") == issued.credential_id:
@@ -282,15 +338,36 @@ class StatusListManager:
         )
 
     async def _publish(self, record: StatusListRecord, bits: BitstringStatusList) -> None:
-        sign, method = await did_signer(self.profile, record.issuer_did)
-        unsigned = status_list_credential(
-            record.list_url, record.issuer_did, bits.encoded(), _now()
-        )
+        issuer, sign, method = await issuing_identity(self.profile, record.issuer_did)
+        purpose = record.purpose or STATUS_PURPOSE
+        unsigned = status_list_credential(record.list_url, issuer, bits.encoded(), _now(), purpose)
         signed = await add_proof(
             unsigned, sign=sign, verification_method=method, loader=suite_loader()
         )
         directory = self.service.config.status_lists.directory
         _write_atomically(list_file(directory, record.name), json.dumps(signed, indent=2))
+
+
+def _target(issued: IssuedBadgeRecord, status: StatusValue) -> tuple[str, int, int]:
+    """Which list, entry and value a change to ``status`` sets."""
+    if issued.suspension_list_url is None:  # one two-bit "message" entry (earlier versions)
+        return str(issued.list_url), int(issued.status_index or 0), int(status)
+    if status is StatusValue.REVOKED:
+        return str(issued.list_url), int(issued.status_index or 0), 1
+    value = 1 if status is StatusValue.SUSPENDED else 0
+    return issued.suspension_list_url, int(issued.suspension_index or 0), value
+
+
+def _state(issued: IssuedBadgeRecord, lists: dict[str, BitstringStatusList]) -> str:
+    """``valid``, ``revoked`` or ``suspended``, from the lists' bits."""
+    revocation = lists[str(issued.list_url)].get(int(issued.status_index or 0))
+    if issued.suspension_list_url is None:
+        return StatusValue(revocation).message
+    if revocation:
+        return StatusValue.REVOKED.message
+    if lists[issued.suspension_list_url].get(int(issued.suspension_index or 0)):
+        return StatusValue.SUSPENDED.message
+    return StatusValue.VALID.message
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -40,6 +40,8 @@ from ..errors import BadgesError
 from ..issuance import check_issuable
 from ..verification import issuer_id
 from .did_keys import ASSERTION, AUTHENTICATION, Signer, resolve_key
+from .did_web import issuing_identity, public_ler_did
+from .environment import AgentEnvironment
 from .loader import suite_loader
 from .prepared import PreparedCredentials
 from .service import BadgesService
@@ -106,6 +108,21 @@ class EddsaRdfc2022Suite(LinkedDataProof):
             )
         return self.key_pair
 
+    async def _signer(self, verification_method: str) -> Signer:
+        """How to sign as ``verification_method``.
+
+        The agent's did:web signs with the current key of its did:ler (a rotation changes it);
+        other methods with the wallet key they name.
+        """
+        did = verification_method.split("#", 1)[0]
+        service = self.profile.inject_or(BadgesService)
+        if service is not None and service.did_web == did:
+            anchor = await public_ler_did(self.profile)
+            if anchor is not None:
+                _issuer, sign, _method = await issuing_identity(self.profile, anchor)
+                return sign
+        return (await self._wallet_key_pair(verification_method)).sign
+
     async def create_proof(
         self, *, document: dict, purpose: ProofPurpose, document_loader: DocumentLoaderMethod
     ) -> dict:
@@ -115,7 +132,7 @@ class EddsaRdfc2022Suite(LinkedDataProof):
         checked: Signer | None = None  # the issuer's signer, if it checked this document
         if self.prepared is not None:
             checked = self.prepared.take(self.profile, document, self.verification_method)
-        sign = checked or (await self._wallet_key_pair(self.verification_method)).sign
+        sign = checked or await self._signer(self.verification_method)
         try:
             if checked is None and is_badge(document):
                 check_issuable(document, suite_loader())
@@ -157,7 +174,11 @@ class EddsaRdfc2022Suite(LinkedDataProof):
             controllers: dict[str, str] = {}
 
             async def resolve(method: str) -> bytes:
-                key = await resolve_key(self.profile, method, relationship, self.pinned_keys)
+                if method.startswith("did:web:") and relationship == ASSERTION:
+                    # a college's did:web, fetched under the fetch policy
+                    key = await AgentEnvironment(self.profile).resolve_key(method)
+                else:
+                    key = await resolve_key(self.profile, method, relationship, self.pinned_keys)
                 controllers[method] = key.controller
                 return key.public_key
 

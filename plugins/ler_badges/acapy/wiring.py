@@ -20,6 +20,10 @@ themselves, so it cannot be replaced. What it consults, and how we use each:
   behaviour, breaks silently on upgrade) or a credential protocol of our own (Aries wallets
   would not understand it). A test asserts the tables hold what this relies on, so an ACA-Py
   upgrade that renames them fails loudly.
+* **LDProofCredFormatHandler.receive_credential** (holder side of ``ld_proof``): compares
+  ``credentialStatus`` as one object, so a credential with a revocation and a suspension entry
+  could not be received. :func:`~.status_list_holder.accept_status_lists` wraps it once,
+  keeping its checks (see that module); a test asserts the method it wraps.
 * **DocumentLoader** (injector, bound by the conductor *after* plugins load): replaced at the
   startup event by :class:`~.loader.OfflineAcaPyDocumentLoader`, so ACA-Py's own JSON-LD
   processing never fetches a context from the network.
@@ -41,10 +45,16 @@ from acapy_agent.wallet.default_verification_key_strategy import (
 )
 from acapy_agent.wallet.key_type import ED25519
 
+from ler_ledger import register_sweep
+
 from ..cryptosuite import PROOF_TYPE
+from ..vc_api.expiry_sweep import SWEEP_NAME, fail_expired
 from .config import BadgesConfig
+from .did_web import register as register_did_web_completion
+from .did_web import served_document
 from .loader import OfflineAcaPyDocumentLoader
 from .service import BadgesService
+from .status_list_holder import accept_status_lists
 from .status_lists import StatusListManager
 from .status_lists import register as register_status_list_completion
 from .suite import EddsaRdfc2022Suite, LerSuiteProvider
@@ -82,7 +92,11 @@ async def setup(context: InjectionContext) -> None:
             PROOF_TYPE,
         )
     register_proof_type()
+    accept_status_lists()
     register_status_list_completion()
+    register_did_web_completion()
+    register_sweep(SWEEP_NAME, fail_expired)  # unread VC-API exchanges end as expired
+    context.inject(BadgesService).did_web_source = served_document
     LOGGER.info("ler_badges ready: eddsa-rdfc-2022 for OB 3.0 / CLR 2.0 credentials")
 
 
@@ -91,7 +105,9 @@ async def on_startup(profile: Profile, _event: Event) -> None:
     profile.context.injector.bind_instance(DocumentLoader, OfflineAcaPyDocumentLoader(profile))
     service = profile.inject_or(BadgesService)
     if service is not None:
-        await service.start()
+        service.exchanges.root = profile  # VC-API exchanges of the agent's own wallet
+        service.registry.profile = profile  # the issuer registry is the root wallet's
+        await service.start(profile)
         try:  # a change may have landed while the agent was down
             await StatusListManager(profile).sync_all()
         except Exception:

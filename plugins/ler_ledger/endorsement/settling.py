@@ -7,7 +7,8 @@ with open writes settles them (endorsed ones as author or endorser, and its own 
 :mod:`ler_ledger.direct_writes`), so a write whose answer was lost or negative ends (done, or
 failed with a reason) within its signature's validity plus one interval, without anyone asking.
 Every 30 s (or half the timeout), DIDComm exchanges stalled longer than ``ler.exchange_timeout``
-are abandoned (:mod:`ler_ledger.exchanges`).
+are abandoned (:mod:`ler_ledger.exchanges`); every interval, the sweeps other plugins register
+(:mod:`ler_ledger.sweeps`) run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..direct_writes import settle_direct_writes
 from ..exchanges import abandon_stalled
 from ..ledger import LedgerService
 from ..reconcile import report_missing
+from ..sweeps import run_sweeps
 from .manager import EndorsementManager
 
 LOGGER = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ async def _run(root: Profile) -> None:
             except Exception:
                 LOGGER.exception("could not check for stalled exchanges; retrying later")
         rounds += 1
+        await run_sweeps(root)  # other plugins' hooks (ler_ledger.register_sweep)
         for name, profile in list(_open.items()):
             try:
                 manager = EndorsementManager(profile)

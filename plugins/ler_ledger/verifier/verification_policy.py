@@ -44,6 +44,8 @@ REVOKED = "revoked"
 STALE = "stale-status-list"
 NOT_ACCREDITED = "issuer-not-accredited"
 INVALID = "invalid-proof"
+#: the proof could not be checked (a read or a library failed): says nothing about the credential
+UNVERIFIABLE = "unverifiable"
 
 
 @dataclass
@@ -99,7 +101,7 @@ class LerPresentationVerifier:
         intervals = intervals_by_sub_proof(proof_request, proof)
         fresh = await self._check_freshness(proof, intervals, now, verdict)
         proof_check = await self._check_proof(proof_request, proof, fresh, verdict)
-        if proof_check.outcome == "failed":
+        if proof_check.outcome == "failed" and proof_check.code is None:
             proof_check.code = self._why_the_proof_failed(proof, intervals, fresh, verdict)
         await self._check_accreditation(proof, now, verdict)
         requested = proof["requested_proof"]
@@ -185,9 +187,10 @@ class LerPresentationVerifier:
             verified, messages = await verifier.verify_presentation(
                 request, proof, schemas, cred_defs, rev_reg_defs, rev_lists
             )
-        except Exception as exc:  # resolution or format problems: the proof does not verify
-            LOGGER.info("presentation could not be verified: %s", exc)
-            verified, messages = False, [str(exc)]
+        except Exception as exc:  # a read or the library failed: no verdict on the credential
+            LOGGER.warning("presentation could not be checked: %s", exc)
+            detail = f"the proof could not be checked ({exc}); ask the holder to present again"
+            return verdict.note("proof", False, detail, UNVERIFIABLE)
         detail = (
             "signatures, predicates and non-revocation hold" if verified else "; ".join(messages)
         )

@@ -1,0 +1,251 @@
+"""``ler-node tenants``: the tenants of the state-hosted agent (learners, small organisations)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ..console import console, step
+from ..errors import LerNodeError
+from ..network.agents import AgentHome
+from ..network.hosting import Hosting, Tenant, hosting, save_token
+from ..paths import default_data_dir
+from . import run_async
+from .network import load_spec
+
+PASSPHRASE_ENV = "LER_BACKUP_PASSPHRASE"
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=default_data_dir,
+    show_default=".ler (or $LER_DATA_DIR)",
+    help="The network's data directory.",
+)
+
+
+def _agent_options(func):
+    """--agent (a local network's hosted agent), or --admin-url and --api-key-file (any)."""
+    func = click.option(
+        "--api-key-file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="With --admin-url: a file with the admin API key (or an env file with "
+        "ACAPY_ADMIN_API_KEY=..., as docker/secrets/hosted-agent.env).",
+    )(func)
+    func = click.option("--admin-url", help="The hosted agent's admin API (production).")(func)
+    return click.option(
+        "--agent", "agent_id", help="The local network's hosted agent (default: the only one)."
+    )(func)
+
+
+agent_option = _agent_options
+passphrase_option = click.option(
+    "--passphrase-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help=f"File holding the backup passphrase (else ${PASSPHRASE_ENV}, else a prompt).",
+)
+
+
+def _passphrase(path: Path | None, confirm: bool) -> str:
+    if path is not None:
+        return path.read_text("utf-8").strip()
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    return click.prompt("backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+def _api_key(path: Path) -> str:
+    text = path.read_text("utf-8")
+    for line in text.splitlines():
+        if line.startswith("ACAPY_ADMIN_API_KEY="):
+            return line.split("=", 1)[1].strip()
+    return text.strip()
+
+
+def _handle(data_dir: Path, options: dict) -> tuple[Path, Hosting]:
+    """The data dir (tokens are kept there) and the hosted agent the options name."""
+    data_dir = data_dir.resolve()
+    admin_url, key_file = options.get("admin_url"), options.get("api_key_file")
+    if admin_url:
+        if key_file is None:
+            raise LerNodeError("--admin-url needs --api-key-file", hint="pass both")
+        return data_dir, Hosting(admin_url, _api_key(key_file))
+    return data_dir, hosting(load_spec(None, data_dir), data_dir, options.get("agent_id"))
+
+
+@click.group()
+def tenants() -> None:
+    """Tenants of the state-hosted agent: create, list, suspend, back up, restore."""
+
+
+@tenants.command()
+@click.argument("label")
+@click.option(
+    "--kind",
+    type=click.Choice(["learner", "organisation"]),
+    default="learner",
+    show_default=True,
+    help="organisation: also connect it to the state's endorser and anchor its public DID.",
+)
+@data_dir_option
+@agent_option
+@run_async
+async def create(label: str, kind: str, data_dir: Path, **agent: Any) -> None:
+    """Create a tenant; its token is kept in the secrets folder (mode 0600)."""
+    data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        tenant = await handle.create(label, kind)  # type: ignore[arg-type]
+        path = save_token(data_dir, tenant)
+        step(f"created tenant {tenant.wallet_id} ({kind}); token in {path}")
+        if kind == "organisation":
+            spec = load_spec(None, data_dir)
+            async with AgentHome(data_dir, spec.endorser).admin() as state:
+                did = await handle.join_endorser(tenant, state)
+            step(f"connected it to the state's endorser; its public DID is {did}")
+    console.print(tenant.wallet_id)
+
+
+@tenants.command(name="list")
+@data_dir_option
+@agent_option
+@run_async
+async def list_tenants(data_dir: Path, **agent: Any) -> None:
+    """Every tenant, with whether it is suspended."""
+    _data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        rows = await handle.list()
+    table = Table("wallet id", "label", "created", "suspended")
+    for row in rows:
+        table.add_row(
+            row["wallet_id"], row["label"], row["created_at"], "yes" if row["suspended"] else ""
+        )
+    console.print(table)
+
+
+@tenants.command()
+@click.argument("wallet_id")
+@data_dir_option
+@agent_option
+@run_async
+async def suspend(wallet_id: str, data_dir: Path, **agent: Any) -> None:
+    """Suspend a tenant: its tokens are refused and its inbound messages are not processed."""
+    _data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        await handle.suspend(wallet_id)
+    step(f"suspended {wallet_id}; `ler-node tenants resume {wallet_id}` undoes it")
+
+
+@tenants.command()
+@click.argument("wallet_id")
+@data_dir_option
+@agent_option
+@run_async
+async def resume(wallet_id: str, data_dir: Path, **agent: Any) -> None:
+    """Resume a suspended tenant and issue it a new token."""
+    data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        await handle.resume(wallet_id)
+        token = await handle.rotate_token(wallet_id)
+    path = save_token(data_dir, Tenant(wallet_id, "", "", token))
+    step(f"resumed {wallet_id}; its new token is in {path}")
+
+
+@tenants.command(name="rotate-token")
+@click.argument("wallet_id")
+@data_dir_option
+@agent_option
+@run_async
+async def rotate_token(wallet_id: str, data_dir: Path, **agent: Any) -> None:
+    """Issue a tenant a new token (its key to the API); every earlier token is refused."""
+    data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        token = await handle.rotate_token(wallet_id)
+    path = save_token(data_dir, Tenant(wallet_id, "", "", token))
+    step(f"new token for {wallet_id} in {path}; the old one no longer works")
+
+
+@tenants.command()
+@click.argument("wallet_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@data_dir_option
+@agent_option
+@run_async
+async def delete(wallet_id: str, yes: bool, data_dir: Path, **agent: Any) -> None:
+    """Delete a tenant and its wallet (back it up first)."""
+    if not yes:
+        click.confirm(f"delete tenant {wallet_id} and every credential in it?", abort=True)
+    data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        await handle.delete(wallet_id)
+    (data_dir / "secrets" / "tenants" / f"{wallet_id}.json").unlink(missing_ok=True)
+    step(f"deleted {wallet_id}")
+
+
+@tenants.command()
+@click.argument("wallet_id")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Backup file."
+)
+@passphrase_option
+@data_dir_option
+@agent_option
+@run_async
+async def backup(
+    wallet_id: str, out: Path, passphrase_file: Path | None, data_dir: Path, **agent: Any
+) -> None:
+    """Back up a tenant's wallet to a file, encrypted under a passphrase."""
+    passphrase = _passphrase(passphrase_file, confirm=True)
+    _data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        data = await handle.backup(wallet_id, passphrase)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    step(f"backed up {wallet_id} to {out} ({len(data)} bytes); keep the passphrase apart from it")
+
+
+@tenants.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--label", help="Restore into a new tenant with this label.")
+@click.option("--into", "wallet_id", help="Restore into this (fresh) tenant instead.")
+@passphrase_option
+@data_dir_option
+@agent_option
+@run_async
+async def restore(
+    file: Path,
+    label: str | None,
+    wallet_id: str | None,
+    passphrase_file: Path | None,
+    data_dir: Path,
+    **agent: Any,
+) -> None:
+    """Restore a backup into a new tenant (--label) or a fresh one (--into)."""
+    if (label is None) == (wallet_id is None):
+        raise LerNodeError("pass either --label (a new tenant) or --into WALLET_ID")
+    if not file.is_file():
+        raise LerNodeError(f"no backup at {file}", hint="pass the file `tenants backup` wrote")
+    passphrase = _passphrase(passphrase_file, confirm=False)
+    data_dir, handle = _handle(data_dir, agent)
+    async with handle:
+        created = wallet_id is None
+        if wallet_id is None:
+            tenant = await handle.create(label or "restored")
+            wallet_id = tenant.wallet_id
+        try:
+            result = await handle.restore(wallet_id, file.read_bytes(), passphrase)
+        except LerNodeError:
+            if created:  # leave no empty tenant behind
+                await handle.delete(wallet_id)
+            raise
+        if created:
+            save_token(data_dir, tenant)
+    step(
+        f"restored {result['records']} records and {result['keys']} keys into {wallet_id} "
+        f"({result['routed']} keys routed to it)"
+    )
+    console.print(wallet_id)

@@ -1,0 +1,24 @@
+"""What the web app keeps on its ``web.Application`` (typed keys, no string keys)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .agent_calls import AgentApi
+from .rate_limit import RateLimit
+from .user_accounts import AccountStore
+from .web_settings import WebSettings
+
+SETTINGS = web.AppKey("settings", WebSettings)
+AGENTS = web.AppKey("agents", dict[str, AgentApi])
+ACCOUNTS = web.AppKey("accounts", AccountStore)
+CHECK_LIMIT = web.AppKey("check_limit", RateLimit)
+
+
+def agent_api(request: web.Request, role: str) -> AgentApi:
+    """The admin API of the agent serving ``role``; 503 if none is configured."""
+    settings = request.app[SETTINGS]
+    link = settings.agent(role)
+    if link is None:
+        raise web.HTTPServiceUnavailable(reason=f"no {role} agent is configured")
+    return request.app[AGENTS][link.id]

@@ -1,0 +1,34 @@
+"""ACA-Py plugin for a state-hosted (multitenant) agent: suspend, resume, back up, restore.
+
+Load it next to ``ler_ledger`` into an agent started with ``--multitenant --multitenant-admin``.
+Tenants are ACA-Py's own (``/multitenancy/wallet``, JWTs); this plugin adds what the state's
+operators need beyond that, under ``/ler/tenants`` (admin API key only):
+
+* **suspend / resume**: a suspended tenant's tokens are refused (ACA-Py checks a token's ``iat``
+  against the wallet record, which suspension clears), no new token is issued for it, and its
+  DIDComm routes are set aside, so its inbound messages reach no wallet and are not processed.
+  Everything lives in the shared database, so every instance of the agent sees it at once.
+* **backup / restore**: a tenant's whole wallet (records and keys) as an askar SQLite store
+  encrypted under a passphrase (argon2i), and back into a fresh tenant, routes included.
+
+``setup`` only registers the plugin's error kinds; the routes are in :mod:`.routes`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from acapy_agent.config.injection_context import InjectionContext
+
+__all__ = ["setup"]
+
+
+async def setup(context: InjectionContext) -> None:
+    """Register the error kinds of tenant operations with the shared error contract."""
+    from ler_ledger.http_errors import register_errors
+
+    from .errors import ERROR_KINDS
+
+    del context  # nothing to bind: the operations derive everything from the request's profile
+    register_errors(ERROR_KINDS)

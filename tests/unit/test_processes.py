@@ -1,0 +1,91 @@
+"""Stopping background processes (ler_node.processes.stop_all): all are asked before any is awaited.
+
+A network's agents each take seconds to exit after SIGTERM; `ler-node network down` stops them
+together, so those seconds do not add up, and each only until it logs that its wallet is closed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ler_node.processes import ProcessFiles, stop_all
+
+# Notes when it is asked to stop, takes half a second to do so, notes when it exits.
+SLOW_TO_STOP = """
+import signal, sys, time
+def stop(*_):
+    print("term", time.time(), flush=True)
+    time.sleep(0.5)
+    print("exit", time.time(), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+print("ready", flush=True)
+time.sleep(120)
+"""
+# Closes its files when asked to stop, says so, then takes its time to exit.
+LINGERING = """
+import signal, time
+def stop(*_):
+    print("files closed", flush=True)
+    time.sleep(120)
+signal.signal(signal.SIGTERM, stop)
+print("ready", flush=True)
+time.sleep(120)
+"""
+DEAF = """
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def started(tmp_path: Path, code: str, count: int) -> list[ProcessFiles]:
+    processes = [
+        ProcessFiles(f"p{i}", tmp_path / f"p{i}.pid", tmp_path / f"p{i}.log") for i in range(count)
+    ]
+    for files in processes:
+        files.start([sys.executable, "-c", code])
+    deadline = time.monotonic() + 30
+    for files in processes:  # each has its handler in place
+        while "ready" not in files.log_file.read_text():
+            assert time.monotonic() < deadline, files.log_file.read_text()
+            time.sleep(0.02)
+    return processes
+
+
+def noted(files: ProcessFiles, what: str) -> float:
+    [line] = [line for line in files.log_file.read_text().splitlines() if line.startswith(what)]
+    return float(line.split()[1])
+
+
+def test_every_process_is_asked_to_stop_before_any_is_awaited(tmp_path: Path) -> None:
+    processes = started(tmp_path, SLOW_TO_STOP, 3)
+    assert stop_all(processes) == [True, True, True]
+    asked = [noted(files, "term") for files in processes]
+    exited = [noted(files, "exit") for files in processes]
+    assert max(asked) < min(exited)
+    assert all(files.pid() is None and not files.pid_file.exists() for files in processes)
+
+
+def test_what_ignores_sigterm_is_killed_after_the_timeout_and_what_is_not_running_is_said(
+    tmp_path: Path,
+) -> None:
+    [deaf] = started(tmp_path, DEAF, 1)
+    gone = ProcessFiles("gone", tmp_path / "gone.pid", tmp_path / "gone.log")
+    assert stop_all([deaf, gone], timeout=0.5) == [True, False]
+    assert deaf.pid() is None
+
+
+def test_a_process_that_logged_it_is_done_is_killed_rather_than_awaited(tmp_path: Path) -> None:
+    lingering, slow = started(tmp_path, LINGERING, 1) + started(tmp_path / "slow", SLOW_TO_STOP, 1)
+    begun = time.monotonic()
+    assert stop_all([lingering, slow], timeout=60, done_when="files closed") == [True, True]
+    assert time.monotonic() - begun < 30  # not its two minutes, nor the timeout
+    assert lingering.pid() is None
+    # what a process logged before it was asked to stop does not count: this one exited itself
+    [again] = started(tmp_path / "again", SLOW_TO_STOP.replace("ready", "ready files closed"), 1)
+    assert stop_all([again], timeout=60, done_when="files closed") == [True]
+    assert noted(again, "exit") > noted(again, "term")
