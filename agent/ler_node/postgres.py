@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LerNodeError, MissingDependencyError, ProcessStartError
+from .private_files import write_private
 from .processes import ProcessFiles, free_port, log_tail
 
 SUPERUSER = "ler"
@@ -85,14 +86,6 @@ class Connection:
                 f"{path} is not a PostgreSQL connection file ({exc})",
                 hint="it must be JSON with host, port, user and password",
             ) from exc
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a new file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,3 +208,26 @@ def _logged(path: Path, offset: int, text: str) -> bool:
             return text.encode() in log.read()
     except OSError:
         return False
+
+
+async def wait_healthy(
+    check: Callable[[], Awaitable[bool]],
+    files: ProcessFiles,
+    timeout: float,
+    what: str,
+    interval: float = 0.25,
+) -> None:
+    """Wait until ``check()`` is true; fail early if the process exits, or after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await check():
+            return
+        if (error := files.exited_early()) is not None:
+            raise error
+        await asyncio.sleep(interval)
+    raise ProcessStartError(
+        f"{what} did not become healthy within {timeout:.0f} s:\n{log_tail(files.log_file)}",
+        hint=f"read {files.log_file}; then `ler-node network down` and try again",
+        log=str(files.log_file),
+    )

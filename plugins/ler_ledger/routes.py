@@ -201,7 +201,7 @@ class AccreditationQuerySchema(OpenAPISchema):
     credential_type = text(
         required=False, min_length=1, max_length=CREDENTIAL_TYPE_MAX, example="SkillsCredential"
     )
-    at = uint64(description="Unix time (default: now)")
+    at = uint64(strict=False, description="Unix time (default: now)")
 
 
 class AccreditationSchema(OpenAPISchema):

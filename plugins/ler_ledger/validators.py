@@ -116,11 +116,14 @@ def uuid4(*, required: bool = True, **metadata: Any) -> fields.Str:
     )
 
 
-def uint64(*, required: bool = False, **metadata: Any) -> fields.Int:
-    """An unsigned 64-bit integer field (Unix times, as the contracts store them)."""
+def uint64(*, required: bool = False, strict: bool = True, **metadata: Any) -> fields.Int:
+    """An unsigned 64-bit integer field (Unix times, as the contracts store them).
+
+    ``strict=False`` for query strings, whose values are text.
+    """
     return fields.Int(
         required=required,
-        strict=True,
+        strict=strict,
         validate=UINT64_VALIDATE,
         metadata={"example": 0, **metadata},
     )

@@ -37,7 +37,7 @@ class Agent:
 async def agent(
     ledger: LedgerUp, trustee: LocalSigner, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Agent]:
-    """``aca-py start`` with both plugins and an admin API key; stopped after the module."""
+    """``aca-py start`` with both plugins and an admin API key; killed after the module."""
     home = tmp_path_factory.mktemp("api-agent")
     admin_port, inbound_port = free_port(), free_port()
     api_key = secrets.token_hex(24)
@@ -114,4 +114,4 @@ async def agent(
         yield Agent(base_url, api_key, files, admin, created["did"])
     finally:
         await admin.close()
-        files.stop()
+        files.kill()  # its wallet is thrown away with the tmp dir: no graceful stop to wait for

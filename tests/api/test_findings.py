@@ -70,6 +70,12 @@ async def test_accreditation_writes_reach_the_ledger(
         http, agent, "GET", f"/ler/accreditations/{agent.did}?credential_type=SkillsCredential"
     )
     assert looked_up["results"][0]["status"] == "active"
+    # as of a time (a query string is text: the time parses as an integer, in range)
+    query = f"credential_type=SkillsCredential&at={looked_up['at']}"
+    status, _, as_of = await call(http, agent, "GET", f"/ler/accreditations/{agent.did}?{query}")
+    assert status == 200 and as_of["results"] == looked_up["results"]
+    status, _, answer = await call(http, agent, "GET", f"/ler/accreditations/{agent.did}?at=-5")
+    assert status == 422 and answer["problems"][0]["path"] == "at"
 
 
 async def test_a_negative_proposal_id_is_422(agent: Agent, http: aiohttp.ClientSession) -> None:

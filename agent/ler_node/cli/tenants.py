@@ -14,6 +14,7 @@ from ..errors import LerNodeError
 from ..network.agents import AgentHome
 from ..network.hosting import Hosting, Tenant, hosting, save_token
 from ..paths import default_data_dir
+from ..private_files import write_private
 from . import run_async
 from .network import load_spec
 
@@ -202,9 +203,7 @@ async def backup(
     _data_dir, handle = _handle(data_dir, agent)
     async with handle:
         data = await handle.backup(wallet_id, passphrase)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
+    write_private(out, data)
     step(f"backed up {wallet_id} to {out} ({len(data)} bytes); keep the passphrase apart from it")
 
 

@@ -17,15 +17,9 @@ from eth_account import Account
 from ler_chain import LocalSigner
 
 from ..errors import LerNodeError
+from ..private_files import write_private
 
 PASSWORD_ENV = "LER_KEY_PASSWORD"
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 def _password(password_file: Path | None, create: bool) -> str:
@@ -43,7 +37,7 @@ def _password(password_file: Path | None, create: bool) -> str:
             hint=f"restore it from your backup, or set {PASSWORD_ENV}",
         )
     password = secrets.token_urlsafe(32)
-    _write_private(password_file, password + "\n")
+    write_private(password_file, password + "\n")
     return password
 
 
@@ -56,7 +50,7 @@ def load_or_create_key(key_file: Path, password_file: Path | None) -> tuple[Loca
         return load_key(key_file, password_file), False
     signer = LocalSigner.generate()
     keystore = Account.encrypt(signer.private_key, _password(password_file, create=True))
-    _write_private(key_file, json.dumps(keystore, indent=2) + "\n")
+    write_private(key_file, json.dumps(keystore, indent=2) + "\n")
     return signer, True
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import base58
 import yaml
 
 from ..postgres import Connection
+from ..private_files import write_private
 from ..processes import ProcessFiles
 from .admin import AdminClient
 from .local_tls import ensure_local_tls
@@ -31,13 +31,6 @@ ROLE_FLAGS: dict[str, list[str]] = {
     ],
     "verifier": [],
 }
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 def raw_wallet_key() -> dict[str, str]:
@@ -104,7 +97,7 @@ class AgentHome:
             # not for a hosted agent: ACA-Py gives its tenants' wallets the base wallet's method
             if "wallet_key" in missing and not self.spec.multitenant:
                 values.update(raw_wallet_key())
-            _write_private(self.secrets_file, json.dumps(values) + "\n")
+            write_private(self.secrets_file, json.dumps(values) + "\n")
         return values
 
     @property

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import base58
 
 from ..errors import LerNodeError
+from ..private_files import write_private
 from .admin import AdminClient
 from .agents import AgentHome
 from .launcher import connect
@@ -71,11 +72,8 @@ def save_token(data_dir: Path, tenant: Tenant) -> Path:
     """Keep a tenant's token (mode 0600)."""
     path = token_file(data_dir, tenant.wallet_id)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(
-            {"wallet_id": tenant.wallet_id, "label": tenant.label, "token": tenant.token}, handle
-        )
+    token = {"wallet_id": tenant.wallet_id, "label": tenant.label, "token": tenant.token}
+    write_private(path, json.dumps(token))
     return path
 
 

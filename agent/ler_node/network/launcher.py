@@ -22,7 +22,13 @@ from ler_chain import LedgerClient, LedgerError, NetworkDescriptor
 from ..errors import LerNodeError, PortInUseError, ProcessStartError
 from ..ledger.local import LedgerHome, LedgerUp, ledger_down, ledger_up
 from ..postgres import Connection, EmbeddedPostgres
-from ..processes import ProcessFiles, log_tail, require_free_port, says_port_taken, stop_all
+from ..processes import (
+    ProcessFiles,
+    require_free_port,
+    says_port_taken,
+    stop_all,
+    wait_healthy,
+)
 from .admin import AdminClient, AdminError
 from .agents import AgentHome
 from .registry_profiles import write_registry_profiles
@@ -181,22 +187,8 @@ async def _start_tails(
             str(descriptor),
         ]
     )
-    await _wait(lambda: _http_ok(spec.tails.url + "/health"), files, 30.0, "the tails server")
-
-
-async def _wait(check: Callable[[], Any], files: ProcessFiles, timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await check():
-            return
-        if (error := files.exited_early()) is not None:
-            raise error
-        await asyncio.sleep(0.25)
-    raise ProcessStartError(
-        f"{what} did not become healthy within {timeout:.0f} s:\n{log_tail(files.log_file)}",
-        hint=f"read {files.log_file}; then `ler-node network down` and try again",
-        log=str(files.log_file),
+    await wait_healthy(
+        lambda: _http_ok(spec.tails.url + "/health"), files, 30.0, "the tails server"
     )
 
 
@@ -250,9 +242,9 @@ async def _start_agent(
         env = home.environment(postgres, spec.postgres.max_connections)
         started = time.time()
         files.start(home.command(spec), env=env, cwd=home.root)
-        await _wait(admin.ready, files, AGENT_START_TIMEOUT, f"agent {home.spec.id}")
+        await wait_healthy(admin.ready, files, AGENT_START_TIMEOUT, f"agent {home.spec.id}")
         if home.serves_public:  # ACA-Py answers ready before the plugins' startup hooks ran
-            await _wait(
+            await wait_healthy(
                 lambda: _public_server_up(home, started),
                 files,
                 AGENT_START_TIMEOUT,

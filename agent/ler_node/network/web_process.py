@@ -19,8 +19,9 @@ import yaml
 from ler_web import AccountStore
 
 from ..errors import ProcessStartError
-from ..processes import ProcessFiles
-from .agents import AgentHome, _write_private
+from ..private_files import write_private
+from ..processes import ProcessFiles, wait_healthy
+from .agents import AgentHome
 from .spec import NetworkSpec
 
 START_TIMEOUT = 30.0
@@ -54,7 +55,7 @@ def write_settings(spec: NetworkSpec, data_dir: Path, port: int = 0) -> Path:
     for agent in spec.agents:
         home = AgentHome(data_dir, agent)
         key_file = root / "keys" / f"{agent.id}.key"
-        _write_private(key_file, home.secrets()["api_key"] + "\n")
+        write_private(key_file, home.secrets()["api_key"] + "\n")
         agents[agent.id] = {
             "admin_url": home.admin_url,
             "api_key_file": str(key_file),
@@ -88,7 +89,7 @@ def ensure_accounts(data_dir: Path) -> Path | None:
         password = secrets.token_urlsafe(12)
         store.add(username, name, role, password)
         lines.append(f"{username} ({role}): {password}")
-    _write_private(accounts_note(data_dir), "\n".join(lines) + "\n")
+    write_private(accounts_note(data_dir), "\n".join(lines) + "\n")
     return accounts_note(data_dir)
 
 
@@ -136,21 +137,15 @@ async def _start(
     settings = write_settings(spec, data_dir, port)
     url_file.unlink(missing_ok=True)
     files.start([sys.executable, "-m", "ler_web", "serve", "--config", str(settings)])
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + START_TIMEOUT
-    while loop.time() < deadline:
+
+    async def answers() -> bool:
         url = url_file.read_text("utf-8").strip() if url_file.exists() else ""
-        if url and await _healthy(url):
-            progress(f"web app at {url}")
-            return url
-        if (error := files.exited_early()) is not None:
-            raise error
-        await asyncio.sleep(0.1)
-    raise ProcessStartError(
-        f"the web app did not start within {START_TIMEOUT:.0f} s",
-        hint=f"read {files.log_file}",
-        log=str(files.log_file),
-    )
+        return bool(url) and await _healthy(url)
+
+    await wait_healthy(answers, files, START_TIMEOUT, "the web app", interval=0.1)
+    url = url_file.read_text("utf-8").strip()
+    progress(f"web app at {url}")
+    return url
 
 
 async def _healthy_within(url: str, files: ProcessFiles, timeout: float) -> bool:

@@ -163,9 +163,7 @@ async def registry_location(request: web.BaseRequest) -> web.Response:
     from .service import BadgesService  # the service builds this module's routes
 
     service = request_profile(request).inject(BadgesService)
-    base = service.config.status_lists.public_url
-    if base is None and service.server is not None and service.server.bound_port:
-        base = service.server.url
+    base = service.public_url()
     if base is None:
         raise BadgesConfigError(
             "this agent runs no public server: set ler_badges.status_lists.port to serve the "

@@ -52,14 +52,20 @@ class BadgesService:
         """A lock per key (e.g. per issuer DID), so status list changes never interleave."""
         return self._locks.setdefault(key, asyncio.Lock())
 
+    def public_url(self) -> str | None:
+        """Where the public server is reached: ``status_lists.public_url``, else where it runs."""
+        base = self.config.status_lists.public_url
+        if base is None and self.server is not None and self.server.bound_port:
+            base = self.server.url
+        return base
+
     @property
     def status_base_url(self) -> str:
         """Where this agent's status lists are published (``.../status-lists/``)."""
         base = self.config.status_lists.public_url
         if base is None and self.did_web is not None:
             base = did_web_base_url(self.did_web)
-        if base is None and self.server is not None and self.server.bound_port:
-            base = self.server.url
+        base = base or self.public_url()
         if base is None:
             raise IssuanceRefused(
                 "verifiers could not fetch this agent's status lists: set "

@@ -69,9 +69,7 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 def public_base(service: BadgesService) -> str:
     """Where wallets reach this agent's public server (``ler_badges.status_lists``)."""
-    base = service.config.status_lists.public_url
-    if base is None and service.server is not None and service.server.bound_port:
-        base = service.server.url
+    base = service.public_url()
     if base is None:
         raise BadgesConfigError(
             "wallets could not reach this agent: set ler_badges.status_lists.port to run its "
