@@ -21,7 +21,7 @@ from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20Pre
 from ..ledger import LedgerService
 from ..verdicts import Check, Verdict
 from .store import emit_verdict, load_verdict, store_verdict
-from .verification_policy import INVALID, AnonCredsVerdict, LerPresentationVerifier
+from .verification_policy import UNVERIFIABLE, AnonCredsVerdict, LerPresentationVerifier
 
 LOGGER = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ async def verify_exchange(profile: Profile, pres_ex_id: str) -> dict[str, Any]:
 async def _fail_exchange(profile: Profile, pres_ex_id: str, error: Exception) -> None:
     """Mark an exchange whose verification crashed as not verified, saying why."""
     verdict = AnonCredsVerdict()
-    detail = f"the presentation could not be verified: {error}"
-    verdict.add(Check.failed("verification", INVALID, detail))
+    detail = f"the presentation could not be checked ({error}); ask the holder to present again"
+    verdict.add(Check.failed("verification", UNVERIFIABLE, detail))
     verdict.finish()
     try:
         async with profile.session() as session:
