@@ -111,12 +111,16 @@ class CredentialVerdict(Verdict):
     skills: list[dict[str, Any]] = field(default_factory=list)
 
 
+def object_id(value: Any) -> str | None:
+    """The id of a JSON-LD node given as an object with ``id`` or as a plain string."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
 def issuer_id(credential: Mapping[str, Any]) -> str | None:
     """The issuer's id (the issuer may be a Profile object or a plain string)."""
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
+    return object_id(credential.get("issuer"))
 
 
 def _issuer_summary(credential: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ first start two accounts, a state officer and a registrar, with random passwords
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import sys
 from collections.abc import Callable
@@ -112,9 +111,11 @@ async def start_web(
     url_file = web_root(data_dir) / "web.url"
     previous = url_file.read_text("utf-8").strip() if url_file.exists() else ""
     if files.pid() is not None and previous:
-        if await _healthy_within(previous, files, RUNNING_GRACE):
+        try:  # a busy machine answers late: give it a while before restarting it
+            await wait_healthy(lambda: _healthy(previous), files, RUNNING_GRACE, "the web app")
             return previous
-        await files.stop_async()
+        except ProcessStartError:
+            await files.stop_async()
     made = ensure_accounts(data_dir)
     if made is not None:
         progress(f"web app accounts made; their passwords are in {made}")
@@ -146,16 +147,3 @@ async def _start(
     url = url_file.read_text("utf-8").strip()
     progress(f"web app at {url}")
     return url
-
-
-async def _healthy_within(url: str, files: ProcessFiles, timeout: float) -> bool:
-    """Whether a running web app answers within ``timeout`` (a busy machine answers late)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while files.pid() is not None:
-        if await _healthy(url):
-            return True
-        if loop.time() >= deadline:
-            return False
-        await asyncio.sleep(0.25)
-    return False

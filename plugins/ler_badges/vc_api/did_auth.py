@@ -27,6 +27,7 @@ from acapy_agent.wallet.key_type import ED25519
 from ..acapy.loader import suite_loader
 from ..cryptosuite import CRYPTOSUITE, PROOF_TYPE, did_key_resolver, verify_proof
 from ..errors import BadgesError
+from ..verification import object_id
 from .refusals import ExchangeRefused
 
 AUTHENTICATION = "authentication"
@@ -38,13 +39,6 @@ LD_SUITES = {
 
 def _refused(code: str, message: str, status: int = 401) -> ExchangeRefused:
     return ExchangeRefused(status, code, message)
-
-
-def _holder_id(presentation: Mapping[str, Any]) -> str | None:
-    holder = presentation.get("holder")
-    if isinstance(holder, Mapping):
-        holder = holder.get("id")
-    return holder if isinstance(holder, str) else None
 
 
 def authentication_proof(presentation: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,7 +82,7 @@ async def authenticate(
             "sign with a did:key DID (Ed25519); other DID methods are not accepted here",
             400,
         )
-    holder = _holder_id(presentation)
+    holder = object_id(presentation.get("holder"))
     if holder is not None and holder != did:
         raise _refused("holder-mismatch", f"the presentation's holder {holder} did not sign it")
     if proof.get("type") == PROOF_TYPE and proof.get("cryptosuite") == CRYPTOSUITE:
