@@ -13,12 +13,16 @@
    Learner Credential Wallet is: :mod:`.vcapi_wallet`).
 8. An employer asks that wallet for the badge over VC-API and verifies it, the college found in
    the issuer registry the state publishes.
+9. Skills-based hiring: the employer posts a job; the college issues the learner an Open Badge
+   with skills; the learner applies with an LER résumé exported from its wallet; the employer
+   sees the verified match, skill by skill (``ler_hiring``).
 
 Every step checks what it should have achieved; :class:`StoryError` says which did not.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -172,6 +176,7 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
 
     async def issue() -> str:
         college_conn, _ = await connect(cast.college, cast.learner, "learner")
+        story["college_conn"] = college_conn
         cred_def_id = story["type"].cred_def_id
         # the award time tells this run's credentials apart from earlier runs' ones
         cast.awarded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -208,8 +213,12 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
                 story["type"].cred_def_id,
                 {**WELDING, "date": cast.awarded},
             )
-            employer_conn, _ = await connect(cast.employer, wallet, "hosted learner")
-        verdict = await _check(cast, story, "Welding", 4, employer_conn)
+            employer_conn, learner_conn = await connect(cast.employer, wallet, "hosted learner")
+            # the hosted agent answers nothing by itself: the learner shares what the plan shows
+            async with asyncio.TaskGroup() as both:
+                asking = both.create_task(_check(cast, story, "Welding", 4, employer_conn))
+                both.create_task(flows.share_requested_proof(wallet, learner_conn))
+        verdict = asking.result()
         _expect(
             verdict["verified"], f"the hosted learner's proof did not verify: {verdict['reasons']}"
         )
@@ -268,6 +277,9 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
         _expect(bool(shown["verified"]), f"the badge did not verify: {verdict.get('reasons')}")
         return "verified over VC-API: signature, status, accredited issuer, shown by its learner"
 
+    async def hire() -> str:
+        return await _hire(cast, story["college_conn"])
+
     steps = [
         ("The state accredits the college", accredit),
         ("The college publishes its skills credential", publish),
@@ -282,10 +294,71 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
         ("The state withdraws the college's accreditation", withdraw),
         ("A learner's VC-API wallet receives an Open Badge", badge),
         ("An employer verifies the badge over VC-API", verify_badge),
+        ("An employer posts a job; the learner applies with an LER résumé", hire),
     ]
     for number, (title, action) in enumerate(steps, start=1):
         await _step(narrate, number, title, action())
     return story
+
+
+JOB = {
+    "title": "CNC Machinist",
+    "onet_code": "51-4041.00",
+    "required_skills": [
+        {"skill": "2.B.3.k", "min_level": "Proficient"},
+        {"skill": "2.A.1.e", "min_level": 2},
+    ],
+}
+
+
+async def _hire(cast: Cast, college_conn: str) -> str:
+    """Job, badge with skills, résumé, verified match (step 9)."""
+    job = await cast.employer.post("/ler/hiring/jobs", JOB)
+    subject = await cast.learner.post(
+        "/wallet/did/create", {"method": "key", "options": {"key_type": "ed25519"}}
+    )
+    badge = {
+        **BADGE,
+        "credentialSubject": {**BADGE["credentialSubject"], "id": subject["result"]["did"]},
+    }
+    offer = await cast.college.post(
+        "/ler/badges/credentials/send-offer",
+        {
+            "connection_id": college_conn,
+            "credential": badge,
+            "skills": [{"skill": "2.B.3.k", "level": 3}],
+        },
+    )
+    issued = await cast.college.wait_for(
+        f"/issue-credential-2.0/records/{offer['cred_ex_id']}",
+        lambda r: r["cred_ex_record"]["state"] in ("done", "abandoned"),
+        what="the badge's issuance",
+    )
+    _expect(issued["cred_ex_record"]["state"] == "done", "the badge was not issued")
+    deadline = time.monotonic() + 30
+    found: dict[str, Any] = {"results": []}
+    while not found["results"] and time.monotonic() < deadline:
+        found = await cast.learner.post("/credentials/w3c", {"given_id": offer["credential_id"]})
+        await asyncio.sleep(0 if found["results"] else 0.2)
+    _expect(bool(found["results"]), "the learner's wallet did not store the badge")
+    resume = await cast.learner.post(
+        "/ler/hiring/resumes/export",
+        {
+            "person": {"name": {"formattedName": "Jordan Rivera"}},
+            "record_ids": [found["results"][0]["record_id"]],
+            "skills": [{"name": "Mathematics", "level": 3}],
+        },
+    )
+    report = await cast.employer.post(f"/ler/hiring/jobs/{job['job_id']}/match", {"resume": resume})
+    statuses = {r["skill"]["name"]: r["status"] for r in report["required_skills"]}
+    _expect(
+        statuses == {"Troubleshooting": "proven", "Mathematics": "unverified"},
+        f"unexpected match: {statuses}",
+    )
+    return (
+        f"match {report['fit']['proven']}/{report['fit']['required']}: Troubleshooting proven "
+        "by the college's badge (accredited), Mathematics only stated (not counted)"
+    )
 
 
 async def _check(

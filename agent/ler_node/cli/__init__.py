@@ -40,6 +40,7 @@ def main() -> None:
 
 def _register() -> None:
     from .genesis import genesis
+    from .jobs import jobs
     from .ledger import ledger
     from .network import demo, network
     from .tenants import tenants
@@ -49,6 +50,7 @@ def _register() -> None:
     main.add_command(network)
     main.add_command(demo)
     main.add_command(tenants)
+    main.add_command(jobs)
 
 
 _register()
