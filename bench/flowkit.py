@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import signal
 import statistics
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -318,3 +321,78 @@ def machine_busy() -> float:
     fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     return (sum(fields[:8]) - idle) / _TICKS
+
+
+# --- profiling (py-spy, from the dev extras) -----------------------------------------------------
+
+PY_SPY = Path(sys.executable).with_name("py-spy")
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<path>.*?):\d+\)$")
+
+
+async def profiled_batch(
+    flow: Flow, count: int, pids: dict[str, int], agents: list[str], out: Path, rate: int = 200
+) -> tuple[Batch, dict[str, Any]]:
+    """Run ``count`` flows one at a time while py-spy samples each agent; the batch and the
+    top frames per agent (folded stacks are left in ``out``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    spies = {}
+    for agent in agents:
+        spies[agent] = await asyncio.create_subprocess_exec(
+            *(str(PY_SPY), "record", "--pid", str(pids[agent]), "--rate", str(rate)),
+            *("--format", "raw", "--nonblocking", "-o", str(out / f"{agent}.folded")),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+    await asyncio.sleep(1.0)  # py-spy attached
+    try:
+        batch = await run_batch(flow, count, 1, pids)
+    finally:
+        for spy in spies.values():
+            spy.send_signal(signal.SIGINT)
+        for spy in spies.values():
+            await asyncio.wait_for(spy.wait(), 60)
+    return batch, {agent: top_frames(out / f"{agent}.folded") for agent in agents}
+
+
+def top_frames(folded: Path, top: int = 15) -> dict[str, Any]:
+    """Where one process's CPU samples went: by library (the sampled leaf), by own frame (self),
+    and by any frame on the stack (inclusive), as percentages of its samples."""
+    total = 0
+    by_library: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    for line in folded.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        samples = int(count)
+        frames = [_short(frame) for frame in stack.split(";")]
+        total += samples
+        own[frames[-1][0]] += samples
+        by_library[frames[-1][1]] += samples
+        for name in {name for name, _ in frames}:
+            inclusive[name] += samples
+
+    def share(counter: Counter[str]) -> dict[str, float]:
+        return {k: round(100 * v / total, 1) for k, v in counter.most_common(top)}
+
+    return {
+        "samples": total,
+        "by_library_pct": share(by_library),
+        "self_pct": share(own),
+        "inclusive_pct": share(inclusive),
+    }
+
+
+def _short(frame: str) -> tuple[str, str]:
+    """``function (module path)`` and the library it belongs to."""
+    match = _FRAME.match(frame)
+    if match is None:
+        return frame, frame
+    path = match["path"]
+    for marker in ("site-packages/", "/agent/", "/plugins/", "python3.13/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    library = path.split("/")[0] if "/" in path else "stdlib"
+    return f"{match['function']} ({path})", library

@@ -15,7 +15,14 @@ credentials revoked with publish=false, then one publish-revocations call, timed
 college's endorsement record is done and a plain ledger reader sees the bits (median of repeats);
 the baseline there is a bare ledger write (0-value self-transfer) in the same run.
 
+Proof + verify CPU as things grow (slow, so off unless asked): ``--registry-sizes`` publishes a
+credential type per revocation registry size and times proofs on it; ``--wallet-sizes`` grows the
+learner's wallet and times proofs again; each reports the largest size's CPU against the
+smallest's, measured in the same run. ``--profile N`` runs N flows under py-spy and reports where
+each agent's CPU goes. ``--only-extras`` skips the levels, the baseline and revocation.
+
     python -m bench.flows [--concurrency 1,5,10,20] [--counts 10,30,60,60] [--rounds 2]
+    python -m bench.flows --only-extras --registry-sizes 128,1024,8192 --wallet-sizes 30,1000
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import json
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -36,7 +44,15 @@ from ler_node.ledger.local import LedgerHome
 
 from . import flowkit
 from .ledger import bare_write
-from .ler_stack import AGENTS, LerStack, issue_many, ler_stack, revocation_latency
+from .ler_stack import (
+    AGENTS,
+    LerStack,
+    issue_many,
+    ler_stack,
+    registry_scaling,
+    revocation_latency,
+    wallet_scaling,
+)
 from .stock_stack import StockStack, stock_stack
 
 # ACA-Py 0.7 load tests: ~400 connect+issue+verify flows per minute with revocation on 16 CPUs.
@@ -91,6 +107,32 @@ async def measure_levels(
         name: {key: flowkit.summarize(batch) for key, batch in batches.items()}
         for name, batches in pooled.items()
     }
+
+
+class BaselineMissing(SystemExit):
+    """The stock ACA-Py baseline did not run (or finished nothing): no figure stands alone."""
+
+
+def check_baseline(flows: dict[str, dict[str, Any]]) -> None:
+    """Fail loudly unless the same-run baseline finished flows at every level ours ran."""
+    baseline = flows.get("baseline", {})
+    missing = [level for level in flows["ours"] if not (baseline.get(level) or {}).get("finished")]
+    if missing:
+        raise BaselineMissing(
+            f"the stock ACA-Py baseline did not run or finished no flow at {missing}; "
+            "refusing to report our figures without it"
+        )
+
+
+def report_load(flows: dict[str, dict[str, Any]]) -> None:
+    """Print each level's other load and the same-run baseline beside ours (stderr)."""
+    for level, mine in flows["ours"].items():
+        theirs = flows["baseline"][level]
+        log(
+            f"{level}: ours {mine['cpu_s_per_flow']} CPU-s/flow, {mine['flows_per_min']}/min; "
+            f"stock baseline {theirs['cpu_s_per_flow']} CPU-s/flow, {theirs['flows_per_min']}/min;"
+            f" other load {mine['other_load_cpus']} / {theirs['other_load_cpus']} CPUs"
+        )
 
 
 def split(count: int, parts: int) -> list[int]:
@@ -181,17 +223,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     flowkit.DEADLINE = args.deadline
     flowkit.LIST_POLLING = args.list_polling
     levels = list(zip(args.concurrency, args.counts, strict=True))
-    registry_size = max(MIN_REGISTRY, (WARM_UP + sum(args.counts)) * 11 // 10)
+    registry_size = max(MIN_REGISTRY, (WARM_UP + sum(args.counts) + args.profile) * 11 // 10)
     log(f"levels {levels}; registry size {registry_size}")
-    async with (
-        ler_stack(registry_size, _every_agent(args.agent_arg), log=log) as ours,
-        stock_stack() as stock,
-    ):
-        log("both stacks up")
-        flows = await measure_levels(ours, stock, levels, args.rounds)
-        revocation = await measure_revocation(ours, args.revoke, args.revoke_repeats)
-        logs = {"ours": str(ours.data_dir / "agents"), "baseline": str(stock.root)}
-    return {
+    results: dict[str, Any] = {
         "benchmark": "flows",
         "machine": _machine(),
         "flow": __doc__.split("\n\n")[1].replace("\n", " "),
@@ -201,14 +235,52 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "agent_args": args.agent_arg,
         "rounds": args.rounds,
         "registry_size": registry_size,
-        "ours": flows["ours"],
-        "baseline_stock_acapy_ld_proof": flows["baseline"],
-        "ratio_ours_to_baseline": ratios(flows["ours"], flows["baseline"]),
-        "reference_acapy_0_7": against_reference(flows["ours"]),
-        "revocation_publish": revocation,
-        "agent_logs": logs,
-        "run_s": round(time.perf_counter() - began, 1),
     }
+    async with ler_stack(registry_size, _every_agent(args.agent_arg), log=log) as ours:
+        if not args.only_extras:
+            async with stock_stack() as stock:
+                log("both stacks up")
+                flows = await measure_levels(ours, stock, levels, args.rounds)
+                logs = {"ours": str(ours.data_dir / "agents"), "baseline": str(stock.root)}
+            check_baseline(flows)
+            report_load(flows)
+            results |= {
+                "ours": flows["ours"],
+                "baseline_stock_acapy_ld_proof": flows["baseline"],
+                "ratio_ours_to_baseline": ratios(flows["ours"], flows["baseline"]),
+                "reference_acapy_0_7": against_reference(flows["ours"]),
+                "revocation_publish": await measure_revocation(
+                    ours, args.revoke, args.revoke_repeats
+                ),
+                "agent_logs": logs,
+            }
+        results |= await measure_extras(ours, args)
+    return results | {"run_s": round(time.perf_counter() - began, 1)}
+
+
+async def measure_extras(ours: LerStack, args: argparse.Namespace) -> dict[str, Any]:
+    """The optional measurements: profile, and proof CPU against registry and wallet size."""
+    extras: dict[str, Any] = {}
+    if args.profile:
+        dumps = Path(tempfile.mkdtemp(prefix="ler-bench-profile-"))  # raw stacks stay out of git
+        batch, profile = await flowkit.profiled_batch(
+            ours.flow, args.profile, ours.pids(), ["college", "learner", "employer"], dumps
+        )
+        log(f"py-spy folded stacks in {dumps}")
+        extras["profile"] = {
+            "flows": flowkit.summarize(batch),
+            "agents": profile,
+            "folded_stacks": str(dumps),
+        }
+    if args.registry_sizes:
+        extras["proof_cpu_by_registry_size"] = await registry_scaling(
+            ours, args.registry_sizes, args.scaling_proofs, log
+        )
+    if args.wallet_sizes:
+        extras["proof_cpu_by_wallet_size"] = await wallet_scaling(
+            ours, args.wallet_sizes, args.scaling_proofs, log
+        )
+    return extras
 
 
 def _machine() -> dict[str, Any]:
@@ -247,6 +319,17 @@ def main() -> None:
         "--list-polling",
         action="store_true",
         help="poll GET /connections (list) like launcher.connect, to reproduce the pool deadlock",
+    )
+    parser.add_argument("--profile", type=int, default=0, help="flows to run under py-spy")
+    parser.add_argument(
+        "--registry-sizes", type=_ints, default=[], help="e.g. 128,1024,8192 (slow when large)"
+    )
+    parser.add_argument("--wallet-sizes", type=_ints, default=[], help="e.g. 30,1000 (slow)")
+    parser.add_argument("--scaling-proofs", type=int, default=5, help="proofs per size")
+    parser.add_argument(
+        "--only-extras",
+        action="store_true",
+        help="only --profile / --registry-sizes / --wallet-sizes: no levels, baseline, revocation",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "flows.json")
     args = parser.parse_args()

@@ -4,6 +4,13 @@ Runs against a fresh embedded anvil started for the run and prints one JSON docu
 baseline, measured in the same run through the same client (signing, nonce manager, receipt
 polling), is a bare write: a 0-value self-transfer. Every figure is also given as a ratio to it.
 
+``flow_reads`` replays the ledger reads our plugin makes in one connect + issue + prove flow, per
+agent process (learner: proof; employer: LER verification), through one client per process as
+the agents hold it, flow after flow with a revocation every fifth flow: JSON-RPC round trips per
+flow (cold first flow, then steady state), cache hit rates, and the cost of the verifier's
+freshness check before (three verified status list reads) and now (one batch of entry counts).
+``resolver_cache`` times a cache hit against a ledger read (target: a hit under 1 ms).
+
 ``gateway_vs_direct_anvil`` prices the embedded ledger's gateway (allowlist, and receipts held
 until the state is saved to disk with fsync): the same writes through it and through a bare
 anvil on HTTP (as the ledger ran before the gateway, no durability), measured alternately on two
@@ -37,6 +44,7 @@ from ler_chain import (
     deploy_network,
 )
 from ler_chain.models import WriteResult
+from ler_ledger.anoncreds.registry import LerAnonCredsRegistry
 from ler_node.ledger.anvil import PRUNED_STATES_KEPT, rpc_ready
 from ler_node.ledger.local import LedgerHome, ledger_down, ledger_up
 from ler_node.paths import anvil_binary
@@ -235,6 +243,8 @@ async def run(n: int) -> dict[str, Any]:
                     return await fresh.anoncreds.status_list(registries[100_000])
 
             results["read_status_list_cold_100k"] = await sequential(10, cold_read)
+            results["flow_reads"] = await flow_reads(client, issuer)
+            results["resolver_cache"] = await resolver_cache(client, issuer)
         files = LedgerHome(up.descriptor_file.parent).anvil
         results["state_file_bytes"] = files.state_file.stat().st_size
         results["journal_bytes"] = files.journal_file.stat().st_size
@@ -256,6 +266,115 @@ async def run(n: int) -> dict[str, Any]:
         "sequential_writes_per_second_at_least_100": results["did_create"]["per_second"] >= 100,
     }
     return results
+
+
+class _Profile:
+    """What the plugin's resolver needs of an ACA-Py profile: the ledger service."""
+
+    def __init__(self, chain: LedgerClient) -> None:
+        self.chain = chain
+
+    def inject(self, _cls: type) -> _Profile:
+        return self
+
+
+async def flow_reads(client: LedgerClient, issuer: Any, flows: int = 20) -> dict[str, Any]:
+    """Ledger reads per flow of the learner's and the employer's processes (see the doc)."""
+    schema_id = SchemaId(issuer, "flow", "1.0")
+    await client.send(client.anoncreds.register_schema(schema_id, b'{"attrNames": ["skill"]}'))
+    seq_no = (await client.anoncreds.schema(schema_id)).seq_no
+    cred_def_id = CredDefId(issuer, seq_no, "flow")
+    await client.send(
+        client.anoncreds.register_credential_definition(cred_def_id, schema_id, b"{}")
+    )
+    rev_reg = RevRegDefId(issuer, seq_no, "flow", "0")
+    await client.send(
+        client.anoncreds.register_revocation_registry_definition(rev_reg, 1024, b"{}")
+    )
+    await client.send(client.anoncreds.register_status_list(rev_reg, "acc-0", []))
+    entries = 1
+    per_flow: dict[str, list[int]] = {"learner": [], "employer": []}
+    old_freshness: list[int] = []
+    async with LedgerClient(client.descriptor) as learner, LedgerClient(client.descriptor) as em:
+        for flow in range(flows):
+            if flow and flow % 5 == 0:  # a revocation lands between flows
+                write = client.anoncreds.update_status_list(rev_reg, entries, "acc", [flow])
+                await client.send(write)
+                entries += 1
+            before = learner.reads.requests
+            await learner.anoncreds.credential_definition(cred_def_id)  # credential request
+            await learner.anoncreds.revocation_registry_definition(rev_reg)  # store credential
+            await learner.anoncreds.schema(schema_id)  # proof
+            used = await learner.anoncreds.status_list(rev_reg)  # proof: the list in force now
+            per_flow["learner"].append(learner.reads.requests - before)
+
+            before = em.reads.requests
+            now = await em.ledger_time()
+            await em.anoncreds.status_list_entries_at(rev_reg, [used.timestamp, now, now])
+            await em.anoncreds.schema(schema_id)
+            await em.anoncreds.credential_definition(cred_def_id)
+            await em.anoncreds.revocation_registry_definition(rev_reg)
+            await em.anoncreds.status_list(rev_reg, at=used.timestamp)
+            await em.accreditation.is_accredited(issuer, "flow", now)
+            per_flow["employer"].append(em.reads.requests - before)
+
+            before = em.reads.requests  # the freshness check as it was: three verified reads
+            for at in (used.timestamp, now, now):
+                await em.anoncreds.status_list(rev_reg, at=at)
+            old_freshness.append(em.reads.requests - before)
+        caches = {"learner": learner.cache_stats(), "employer": em.cache_stats()}
+    return {
+        "flows": flows,
+        "revocations": entries - 1,
+        "requests_per_flow": {
+            agent: {
+                "first_flow": counts[0],
+                "steady_state_mean": round(statistics.mean(counts[1:]), 2),
+            }
+            for agent, counts in per_flow.items()
+        },
+        "verifier_freshness_requests": {
+            "before_three_status_list_reads": round(statistics.mean(old_freshness), 2),
+            "now_one_batch": 1,
+        },
+        "caches": caches,
+    }
+
+
+async def resolver_cache(client: LedgerClient, issuer: Any, n: int = 2000) -> dict[str, Any]:
+    """A schema resolved through the plugin's resolver: a ledger read, then cache hits (ms)."""
+    schema_id = SchemaId(issuer, "resolver", "1.0")
+    payload = {"issuerId": str(issuer), "name": "resolver", "version": "1.0", "attrNames": ["a"]}
+    await client.send(
+        client.anoncreds.register_schema(
+            schema_id, json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        )
+    )
+    async with LedgerClient(client.descriptor) as reader:
+        profile = _Profile(reader)
+        resolver = LerAnonCredsRegistry()
+        start = time.perf_counter()
+        await resolver.get_schema(profile, str(schema_id))  # type: ignore[arg-type]
+        miss = time.perf_counter() - start
+        hits = []
+        for _ in range(n):
+            start = time.perf_counter()
+            await resolver.get_schema(profile, str(schema_id))  # type: ignore[arg-type]
+            hits.append(time.perf_counter() - start)
+        ledger_hits = []
+        for _ in range(n):
+            start = time.perf_counter()
+            await reader.anoncreds.schema(schema_id)
+            ledger_hits.append(time.perf_counter() - start)
+    hit_ms = statistics.median(hits) * 1000
+    return {
+        "ledger_read_ms": round(miss * 1000, 3),
+        "resolver_hit_median_ms": round(hit_ms, 4),
+        "resolver_hit_p99_ms": round(sorted(hits)[int(n * 0.99)] * 1000, 4),
+        "ledger_client_hit_median_ms": round(statistics.median(ledger_hits) * 1000, 4),
+        "resolver_hit_rate": resolver.resolved.stats.hit_rate,
+        "hit_under_1_ms": hit_ms < 1.0,
+    }
 
 
 def main() -> None:

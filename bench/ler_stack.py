@@ -278,3 +278,104 @@ async def revoked_count(reader: LedgerClient, rev_reg_id: str) -> int:
     parsed = parse_anoncreds_id(rev_reg_id)
     assert isinstance(parsed, RevRegDefId)
     return sum((await reader.anoncreds.status_list(parsed)).revoked)
+
+
+# --- proof + verify CPU as registries and wallets grow --------------------------------------------
+
+
+async def proof_cpu(stack: LerStack, cred_def_id: str, proofs: int) -> dict[str, Any]:
+    """CPU the stack spends per proof (holder proves, employer verifies) on a fresh connection.
+
+    Only proofs are timed: the connection is made before, so the figure is the presentation
+    exchange alone, split by process (learner: proof, employer: verification).
+    """
+    employer = stack.admins["employer"]
+    connection = await connect(employer, stack.admins["learner"], "scaling")
+    await prove(employer, connection, cred_def_id)  # warm: first reads of this cred def
+    pids = stack.pids()
+    quiet_after = await settle(pids)
+    before = flowkit.CpuSample.take(pids)
+    seconds = []
+    for _ in range(proofs):
+        started = time.perf_counter()
+        verdict = await prove(employer, connection, cred_def_id)
+        if verdict.get("verified") is not True:
+            raise ExchangeFailed("presentation", f"not verified: {verdict.get('reasons')}")
+        seconds.append(time.perf_counter() - started)
+    used = flowkit.CpuSample.take(pids) - before
+    proving = used.stack.get("learner", 0.0) + used.stack.get("employer", 0.0)
+    return {
+        "proofs": proofs,
+        "proof_and_verify_cpu_s": round(proving / proofs, 3),
+        "cpu_s_per_proof": round(used.stack_total / proofs, 3),
+        "cpu_s_per_proof_by_process": {
+            name: round(value / proofs, 3)
+            for name, value in used.stack.items()
+            if name in ("learner", "employer", "college", "anvil")
+        },
+        "median_s": round(sorted(seconds)[len(seconds) // 2], 3),
+        "other_load_cpus": round(used.other / max(sum(seconds), 1e-9), 2),
+        "waited_for_quiet_s": quiet_after,
+    }
+
+
+async def settle(pids: dict[str, int], quiet: float = 0.05, deadline: float = 120.0) -> float:
+    """Wait until the stack is idle (e.g. the college done making a backup registry's tails
+    file), so its background work is not counted against a proof; seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline:
+        before = flowkit.CpuSample.take(pids)
+        await asyncio.sleep(1.0)
+        if (flowkit.CpuSample.take(pids) - before).stack_total < quiet:
+            break
+    return round(time.perf_counter() - started, 1)
+
+
+async def registry_scaling(
+    stack: LerStack, sizes: list[int], proofs: int, log: Any = print
+) -> dict[str, Any]:
+    """Proof + verify CPU against revocation registry size: a cred def per size, one credential."""
+    results: dict[str, Any] = {}
+    for size in sizes:
+        cred_def_id = await stack.publish(f"r{size}", size, log)
+        college = stack.admins["college"]
+        connection = await connect(college, stack.admins["learner"], f"registry-{size}")
+        await issue(college, connection, cred_def_id, WELDER)
+        results[str(size)] = await proof_cpu(stack, cred_def_id, proofs)
+        log(f"registry {size}: {results[str(size)]['proof_and_verify_cpu_s']} CPU-s per proof")
+    return with_growth(results)
+
+
+async def wallet_scaling(
+    stack: LerStack, sizes: list[int], proofs: int, log: Any = print
+) -> dict[str, Any]:
+    """Proof + verify CPU against the number of credentials the holder keeps.
+
+    The holder's credentials all match the proof request (one cred def): the worst case for the
+    holder's credential search. The learner's wallet is grown in place, smallest size first.
+    """
+    registry_size = max(MIN_WALLET_REGISTRY, max(sizes) * 11 // 10)  # one registry for all sizes
+    cred_def_id = await stack.publish("wallet", registry_size, log)
+    results: dict[str, Any] = {}
+    held = 0
+    for size in sorted(sizes):
+        started = time.perf_counter()
+        await issue_many(stack, cred_def_id, size - held)
+        held = size
+        log(f"wallet: holds {size} credentials ({time.perf_counter() - started:.0f} s to issue)")
+        results[str(size)] = await proof_cpu(stack, cred_def_id, proofs)
+        log(f"wallet {size}: {results[str(size)]['proof_and_verify_cpu_s']} CPU-s per proof")
+    return with_growth(results)
+
+
+MIN_WALLET_REGISTRY = 128
+
+
+def with_growth(results: dict[str, Any]) -> dict[str, Any]:
+    """Add the ratio of the largest size's proof + verify CPU (learner and employer) to the
+    smallest's (target <= 1.5)."""
+    sizes = sorted(results, key=int)
+    first = results[sizes[0]]["proof_and_verify_cpu_s"]
+    last = results[sizes[-1]]["proof_and_verify_cpu_s"]
+    growth = round(last / first, 3) if first else None
+    return {**results, f"growth_{sizes[0]}_to_{sizes[-1]}": growth}

@@ -9,6 +9,7 @@ import aiohttp
 from eth_utils import to_checksum_address
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
+from .cache import ReadCounter
 from .contracts import Contracts
 from .descriptor import NetworkDescriptor
 from .errors import (
@@ -32,11 +33,19 @@ from .writes import Endorsement, SignedWrite, Write, build_calldata, typed_data
 DEFAULT_SIGNATURE_VALIDITY = 3600
 
 
-# web3's default middleware the client does without: transactions are built complete (chain id,
-# gas, gas price, nonce) and signed locally, names are never ENS names, and the validation
-# middleware's per-request eth_chainId round trip cost about a third of write throughput (measured
-# by bench/ledger.py: 77 -> 113 sequential writes per second on anvil).
-UNUSED_MIDDLEWARE = ("validation", "ens_name_to_address", "gas_price_strategy", "gas_estimate")
+# web3's default middleware the client does without, so no middleware runs on any request:
+# transactions are built complete (chain id, gas, gas price, nonce) and signed locally, names are
+# never ENS names, the validation middleware's per-request eth_chainId round trip cost about a
+# third of write throughput (measured by bench/ledger.py: 77 -> 113 sequential writes per second
+# on anvil), and results are read by key, so attrdict's recursive copy of every block, receipt
+# and log into an AttributeDict is wasted work.
+UNUSED_MIDDLEWARE = (
+    "validation",
+    "ens_name_to_address",
+    "gas_price_strategy",
+    "gas_estimate",
+    "attrdict",
+)
 
 
 def connect(rpc_url: str, request_timeout: float = 10.0) -> AsyncWeb3:
@@ -73,12 +82,19 @@ class LedgerClient:
         self.signer = signer
         self._w3 = connect(descriptor.rpc_url, request_timeout)
         self.contracts = Contracts(self._w3, descriptor)
+        #: every JSON-RPC read this client made, by method (see :meth:`cache_stats`)
+        self.reads = ReadCounter()
         args = (descriptor.network, descriptor.rpc_url)
-        self.roles = RolesClient(self.contracts["roles"], *args)
-        self.dids = DidRegistryClient(self.contracts["dids"], *args)
-        self.anoncreds = AnonCredsRegistryClient(self.contracts["anoncreds"], *args)
-        self.accreditation = AccreditationRegistryClient(self.contracts["accreditation"], *args)
-        self.status_lists = StatusListRegistryClient(self.contracts["status_lists"], *args)
+        shared = {"reads": self.reads}
+        self.roles = RolesClient(self.contracts["roles"], *args, **shared)
+        self.dids = DidRegistryClient(self.contracts["dids"], *args, **shared)
+        self.anoncreds = AnonCredsRegistryClient(self.contracts["anoncreds"], *args, **shared)
+        self.accreditation = AccreditationRegistryClient(
+            self.contracts["accreditation"], *args, **shared
+        )
+        self.status_lists = StatusListRegistryClient(
+            self.contracts["status_lists"], *args, **shared
+        )
         self._sender = (
             TransactionSender(
                 self._w3,
@@ -115,7 +131,8 @@ class LedgerClient:
             return await self._w3.eth.block_number
 
     async def ledger_time(self) -> int:
-        """Timestamp of the latest block: 'now' as the contracts see it."""
+        """Timestamp of the latest block: 'now' as the contracts see it (never cached)."""
+        self.reads.count("eth_getBlockByNumber")
         async with rpc_errors(self.descriptor.rpc_url):
             return int((await self._w3.eth.get_block("latest"))["timestamp"])
 
@@ -136,6 +153,21 @@ class LedgerClient:
                     )
             block = await self._w3.eth.get_block("latest")
         return {"chain_id": chain_id, "block": block["number"], "timestamp": block["timestamp"]}
+
+    def cache_stats(self) -> dict[str, object]:
+        """Reads made and the hit/miss counters of this client's caches of immutable objects."""
+        histories = self.anoncreds.histories
+        states = [h.snapshots.stats for h in (histories.peek(k) for k in histories) if h]
+        return {
+            "reads": self.reads.as_dict(),
+            "anoncreds_objects": self.anoncreds.objects.stats.as_dict(),
+            "status_list_histories": histories.stats.as_dict(),
+            "status_list_states": {
+                "hits": sum(s.hits for s in states),
+                "misses": sum(s.misses for s in states),
+                "evictions": sum(s.evictions for s in states),
+            },
+        }
 
     # --- writes ---------------------------------------------------------------------------------
 

@@ -11,7 +11,11 @@ from collections.abc import Iterable, Sequence
 
 from eth_utils import keccak
 
+from .cache import LruCache
 from .errors import LedgerInputError, LedgerIntegrityError
+
+#: bit states kept per registry (the newest lists read), so a read replays only newer entries
+SNAPSHOTS_KEPT = 4  # a state is one byte per credential: 4 x 8,192 B for a large college
 
 
 def pack_indices(indices: Iterable[int]) -> bytes:
@@ -49,14 +53,18 @@ def next_head(previous: bytes, accumulator: bytes, changed: bytes) -> bytes:
 class RevocationHistory:
     """The verified entries of one registry's status list, extended as new ones are read.
 
-    Entries never change once written, so a reader keeps them and fetches only newer ones.
+    Entries never change once written, so a reader keeps them and fetches only newer ones. The
+    bits after an entry never change either: a few such states are kept, and the state after a
+    later entry is built from the nearest earlier one instead of replaying the whole history.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, snapshots: int = SNAPSHOTS_KEPT) -> None:
         self.size = size
+        self.snapshots: LruCache[int, bytes] = LruCache("status list states", snapshots)
         self._changes: list[list[int]] = []
         self._accumulators: list[bytes] = []
         self._heads: list[bytes] = []
+        self._blocks: list[int] = []
         self.last_block = 0
 
     @property
@@ -81,6 +89,7 @@ class RevocationHistory:
         self._changes.append(indices)
         self._accumulators.append(bytes(accumulator))
         self._heads.append(bytes(head))
+        self._blocks.append(block)
         self.last_block = block
 
     def check(self, entries: int, head: bytes) -> None:
@@ -93,12 +102,20 @@ class RevocationHistory:
         if self._heads[entries - 1] != bytes(head):
             raise LedgerIntegrityError(f"status list entry {entries} does not match the ledger")
 
+    def block_of(self, entry: int) -> int:
+        """The block entry number ``entry`` (1-based) landed in."""
+        return self._blocks[entry - 1]
+
     def state(self, entries: int) -> tuple[list[int], bytes]:
         """The bits and accumulator after the first ``entries`` entries."""
         if not 1 <= entries <= self.entries:
             raise LedgerIntegrityError(f"status list entry {entries} is not known yet")
-        bits = bytearray(self.size)
-        for indices in self._changes[:entries]:
-            for index in indices:
-                bits[index] ^= 1
-        return list(bits), self._accumulators[entries - 1]
+        state = self.snapshots.get(entries)
+        if state is None:
+            start = max((n for n in self.snapshots if n < entries), default=0)
+            bits = bytearray(self.snapshots.peek(start) or bytes(self.size))
+            for indices in self._changes[start:entries]:
+                for index in indices:
+                    bits[index] ^= 1
+            state = self.snapshots.put(entries, bytes(bits))
+        return list(state), self._accumulators[entries - 1]

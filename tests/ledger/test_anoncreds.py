@@ -203,3 +203,33 @@ async def test_status_list_refusals(state_client: LedgerClient) -> None:
     with pytest.raises(AnonCredsStaleStatusList):  # computed against entry 1, but 2 exist
         await endorse(state_client, lists.update_status_list(rev_reg_id, 1, "c", [2]), college)
     assert (await lists.status_list(rev_reg_id)).revoked == [1, 1, 0, 0, 0, 0, 0, 0]
+
+
+async def test_every_list_of_a_second_can_be_read(state_client: LedgerClient) -> None:
+    """Two updates in one block second: AnonCreds names both by that second; both are read."""
+    college = await anchor_college(state_client)
+    rev_reg_id = await register_registry(state_client, college, 16)
+    lists = state_client.anoncreds
+    await endorse(state_client, lists.register_status_list(rev_reg_id, "acc-0", []), college)
+    for entry in range(1, 4):  # three tries: the two writes usually share a second
+        await later_second(state_client.descriptor)
+        first = await endorse(
+            state_client, lists.update_status_list(rev_reg_id, 2 * entry - 1, "a", [entry]), college
+        )
+        second = await endorse(
+            state_client, lists.update_status_list(rev_reg_id, 2 * entry, "b", [entry]), college
+        )
+        at = (await lists.status_list(rev_reg_id)).timestamp
+        if (await lists.status_list_entries_at(rev_reg_id, [at - 1]))[0] == 2 * entry - 1:
+            break
+    else:
+        pytest.fail("no two updates landed in one second in three tries")
+    of_second = await lists.status_lists_of_second(rev_reg_id, at)
+    assert [(s.entries, s.accumulator, s.timestamp) for s in of_second] == [
+        (2 * entry, "a", at),
+        (2 * entry + 1, "b", at),
+    ]
+    assert [s.block_number for s in of_second] == [first.block_number, second.block_number]
+    assert of_second[0].revoked[entry] == 1 and of_second[1].revoked[entry] == 0
+    assert of_second[-1] == await lists.status_list(rev_reg_id, at=at)  # the one read by time
+    assert await lists.status_lists_of_second(rev_reg_id, at - 10**6) == []

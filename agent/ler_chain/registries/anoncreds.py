@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
 
 from web3.contract import AsyncContract
 
+from ..cache import LruCache, ReadCounter
 from ..errors import LedgerInputError, LedgerNotFoundError
 from ..identifiers import CredDefId, LerDid, RevRegDefId, SchemaId, check_name
 from ..models import AnchoredObject, RevocationRegistryRecord, RevocationStatusList
@@ -15,6 +17,10 @@ from ..writes import Write
 from .base import RegistryClient, verified_payload
 
 MAX_PAYLOAD_LENGTH = 65_536
+#: anchored objects (schemas, credential definitions, registry definitions) kept per process
+OBJECT_CACHE_SIZE = 1024
+#: revocation registries whose verified status list entries are kept per process
+HISTORY_CACHE_SIZE = 256
 
 
 def _nonce_key(key: bytes) -> int:
@@ -31,10 +37,28 @@ def _payload(payload: bytes, what: str) -> bytes:
 class AnonCredsRegistryClient(RegistryClient):
     """Typed access to ``AnonCredsRegistry``."""
 
-    def __init__(self, contract: AsyncContract, network: str, rpc_url: str) -> None:
-        super().__init__(contract, network, rpc_url)
-        self._histories: dict[bytes, RevocationHistory] = {}
-        self._history_locks: dict[bytes, asyncio.Lock] = {}
+    def __init__(
+        self,
+        contract: AsyncContract,
+        network: str,
+        rpc_url: str,
+        *,
+        reads: ReadCounter | None = None,
+        object_cache_size: int = OBJECT_CACHE_SIZE,
+        history_cache_size: int = HISTORY_CACHE_SIZE,
+    ) -> None:
+        super().__init__(contract, network, rpc_url, reads=reads)
+        # anchored objects never change, so they are cached by key; a status list's head is
+        # read from the ledger on every read and only its (immutable, hash-chained) entries kept
+        self.objects: LruCache[bytes, AnchoredObject] = LruCache(
+            "anoncreds objects", object_cache_size
+        )
+        self.histories: LruCache[bytes, RevocationHistory] = LruCache(
+            "status list histories", history_cache_size
+        )
+        self._history_locks: weakref.WeakValueDictionary[bytes, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     # --- writes ---------------------------------------------------------------------------------
 
@@ -133,38 +157,84 @@ class AnonCredsRegistryClient(RegistryClient):
     # --- reads ----------------------------------------------------------------------------------
 
     async def schema(self, schema_id: SchemaId) -> AnchoredObject:
-        """A schema with its verified JSON payload."""
-        anchor = await self._call(self._contract.functions.schema(schema_id.key))
-        event = await self._event_in_block("SchemaRegistered", anchor[1], {"key": schema_id.key})
-        return self._anchored(schema_id.key, anchor, event["payload"], str(schema_id))
+        """A schema with its verified JSON payload (cached: anchored objects never change)."""
+
+        async def read() -> AnchoredObject:
+            key = schema_id.key
+            anchor = await self._call(self._contract.functions.schema(key))
+            event = await self._event_in_block("SchemaRegistered", anchor[1], {"key": key})
+            return self._anchored(key, anchor, event["payload"], str(schema_id))
+
+        return await self._cached(schema_id.key, read)
 
     async def credential_definition(self, cred_def_id: CredDefId) -> AnchoredObject:
-        """A credential definition with its verified JSON payload."""
-        key = cred_def_id.key
-        anchor = await self._call(self._contract.functions.credentialDefinition(key))
-        event = await self._event_in_block(
-            "CredentialDefinitionRegistered", anchor[1], {"key": key}
-        )
-        return self._anchored(key, anchor, event["payload"], str(cred_def_id))
+        """A credential definition with its verified JSON payload (cached)."""
+
+        async def read() -> AnchoredObject:
+            key = cred_def_id.key
+            anchor = await self._call(self._contract.functions.credentialDefinition(key))
+            event = await self._event_in_block(
+                "CredentialDefinitionRegistered", anchor[1], {"key": key}
+            )
+            return self._anchored(key, anchor, event["payload"], str(cred_def_id))
+
+        return await self._cached(cred_def_id.key, read)
 
     async def revocation_registry_definition(
         self, rev_reg_id: RevRegDefId
     ) -> RevocationRegistryRecord:
-        """A revocation registry definition with its verified JSON payload and size."""
-        key = rev_reg_id.key
-        anchor, max_cred_num = await self._call(
-            self._contract.functions.revocationRegistryDefinition(key)
-        )
-        event = await self._event_in_block(
-            "RevocationRegistryDefinitionRegistered", anchor[1], {"key": key}
-        )
-        base = self._anchored(key, anchor, event["payload"], str(rev_reg_id))
-        return RevocationRegistryRecord(**vars(base), max_cred_num=max_cred_num)
+        """A revocation registry definition with its verified JSON payload and size (cached)."""
+
+        async def read() -> RevocationRegistryRecord:
+            key = rev_reg_id.key
+            anchor, max_cred_num = await self._call(
+                self._contract.functions.revocationRegistryDefinition(key)
+            )
+            event = await self._event_in_block(
+                "RevocationRegistryDefinitionRegistered", anchor[1], {"key": key}
+            )
+            base = self._anchored(key, anchor, event["payload"], str(rev_reg_id))
+            return RevocationRegistryRecord(**vars(base), max_cred_num=max_cred_num)
+
+        return await self._cached(rev_reg_id.key, read)
+
+    async def _cached[T: AnchoredObject](self, key: bytes, read: Callable[[], Awaitable[T]]) -> T:
+        """The anchored object under ``key``, read (and kept) on a miss.
+
+        Only objects read and verified are kept: "not found" is never cached, so an object
+        anchored later is found on the next read.
+        """
+        found = self.objects.get(key)
+        if found is None:
+            found = self.objects.put(key, await read())
+        return found  # type: ignore[return-value]
+
+    async def status_list_entries(self, rev_reg_id: RevRegDefId, at: int | None = None) -> int:
+        """How many status list entries were in force at time ``at`` (default: now); 0 if none.
+
+        One ``eth_call``, no log reads and no replay: enough to compare two lists' ages.
+        """
+        functions = self._contract.functions
+        if at is None:
+            state = await self._call(functions.revocationStatusListLatest(rev_reg_id.key))
+        else:
+            state = await self._call(functions.revocationStatusListAt(rev_reg_id.key, at))
+        return int(state[0])
+
+    async def status_list_entries_at(self, rev_reg_id: RevRegDefId, times: list[int]) -> list[int]:
+        """:meth:`status_list_entries` at each of ``times``, read in one JSON-RPC batch."""
+        functions = self._contract.functions
+        calls = [functions.revocationStatusListAt(rev_reg_id.key, at) for at in times]
+        return [int(state[0]) for state in await self._call_batch(calls)]
 
     async def status_list(
         self, rev_reg_id: RevRegDefId, at: int | None = None
     ) -> RevocationStatusList:
-        """The status list as of time ``at`` (default: now), rebuilt from verified entries."""
+        """The status list as of time ``at`` (default: now), rebuilt from verified entries.
+
+        The head (entry count and hash) is read from the ledger every time, never cached, so a
+        revocation is seen as soon as it is anchored; only the immutable entries are kept.
+        """
         key = rev_reg_id.key
         functions = self._contract.functions
         if at is None:
@@ -188,19 +258,53 @@ class AnonCredsRegistryClient(RegistryClient):
             revoked=revoked,
         )
 
+    async def status_lists_of_second(
+        self, rev_reg_id: RevRegDefId, at: int
+    ) -> list[RevocationStatusList]:
+        """Every status list whose newest entry landed in the second ``at``, oldest first.
+
+        AnonCreds names a list by that second, so when several landed in it, a proof stamped
+        ``at`` may have used any of them; :meth:`status_list` gives the last.
+        """
+        key = rev_reg_id.key
+        functions = self._contract.functions
+        before = (await self.status_list_entries_at(rev_reg_id, [at - 1]))[0]
+        entries, timestamp, block_number, head = await self._call(
+            functions.revocationStatusListAt(key, at)
+        )
+        if entries <= before:
+            return []
+        history = await self._history(rev_reg_id, entries, block_number, head)
+        lists = []
+        for entry in range(before + 1, entries + 1):
+            revoked, accumulator = history.state(entry)
+            lists.append(
+                RevocationStatusList(
+                    rev_reg_key=key,
+                    entries=entry,
+                    timestamp=timestamp,
+                    block_number=history.block_of(entry),
+                    accumulator=accumulator.decode(),
+                    revoked=revoked,
+                )
+            )
+        return lists
+
     async def _history(
         self, rev_reg_id: RevRegDefId, entries: int, block: int, head: bytes
     ) -> RevocationHistory:
         """The registry's verified entries, fetching those not seen yet (one log query)."""
         key = rev_reg_id.key
-        lock = self._history_locks.setdefault(key, asyncio.Lock())
+        lock = self._history_locks.get(key)
+        if lock is None:
+            lock = self._history_locks[key] = asyncio.Lock()
         async with lock:
-            history = self._histories.get(key)
+            history = self.histories.get(key)
             if history is None:
                 registry = await self.revocation_registry_definition(rev_reg_id)
                 history = RevocationHistory(registry.max_cred_num)
                 history.last_block = registry.block_number
-                self._histories[key] = history
+                self.histories.put(key, history)
             if history.entries < entries:
                 events = await self._events_in_range(
                     "RevocationStatusListEntry", history.last_block, block, {"revRegKey": key}

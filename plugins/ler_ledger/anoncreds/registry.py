@@ -62,6 +62,7 @@ from ler_chain import (
     Write,
     parse_anoncreds_id,
 )
+from ler_chain.cache import LruCache
 from ler_chain.registries.anoncreds import AnonCredsRegistryClient
 from ler_chain.revocation_history import changed_indices, set_indices
 
@@ -73,12 +74,16 @@ from .mappers import canonical_json
 
 LOGGER = logging.getLogger(__name__)
 
+#: resolved (mapped) schemas, credential definitions and registry definitions kept per process
+RESOLVED_CACHE_SIZE = 1024
+
 
 class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
     """AnonCreds objects of did:ler issuers."""
 
-    def __init__(self) -> None:
-        self._immutable: dict[str, Any] = {}
+    def __init__(self, cache_size: int = RESOLVED_CACHE_SIZE) -> None:
+        # objects that never change once anchored, as ACA-Py results, by identifier
+        self.resolved: LruCache[str, Any] = LruCache("resolved anoncreds objects", cache_size)
 
     @property
     def supported_identifiers_regex(self) -> Pattern:
@@ -272,12 +277,12 @@ class LerAnonCredsRegistry(BaseAnonCredsResolver, BaseAnonCredsRegistrar):
         to_result: Callable[[Any, AnchoredObject], Any],
     ) -> Any:
         """Read an object that never changes once anchored (cached), and map it for ACA-Py."""
-        if (cached := self._immutable.get(identifier)) is None:
+        if (cached := self.resolved.get(identifier)) is None:
             parsed = self._parse(identifier, id_type)
             anchored = await self._read(
                 profile, what, identifier, lambda ledger: getattr(ledger, read)(parsed)
             )
-            cached = self._immutable[identifier] = to_result(parsed, anchored)
+            cached = self.resolved.put(identifier, to_result(parsed, anchored))
         return cached
 
     @staticmethod

@@ -47,16 +47,22 @@ async def on_presentation_received(profile: Profile, event: Event) -> None:
             record = await V20PresExRecord.retrieve_by_id(session, pres_ex_id)
         if record.pres_request.attachment(AnonCredsPresExchangeHandler.format) is None:
             return  # not an AnonCreds presentation (e.g. DIF, which ler_badges verifies)
-        await verify_exchange(profile, pres_ex_id)
+        await verify_exchange(profile, pres_ex_id, record=record)
     except Exception as exc:  # never leave the exchange waiting: fail it with the reason
         LOGGER.exception("LER verification of presentation %s failed", pres_ex_id)
         await _fail_exchange(profile, pres_ex_id, exc)
 
 
-async def verify_exchange(profile: Profile, pres_ex_id: str) -> dict[str, Any]:
-    """Verify one exchange, mark it done with the verdict, and tell the controller."""
-    async with profile.session() as session:
-        record = await V20PresExRecord.retrieve_by_id(session, pres_ex_id)
+async def verify_exchange(
+    profile: Profile, pres_ex_id: str, *, record: V20PresExRecord | None = None
+) -> dict[str, Any]:
+    """Verify one exchange, mark it done with the verdict, and tell the controller.
+
+    ``record``: the exchange just read by the caller, to spare a second read of the wallet.
+    """
+    if record is None or record.pres_ex_id != pres_ex_id:
+        async with profile.session() as session:
+            record = await V20PresExRecord.retrieve_by_id(session, pres_ex_id)
     if record.state != V20PresExRecord.STATE_PRESENTATION_RECEIVED:
         stored = await load_verdict(profile, pres_ex_id)
         if stored is not None:

@@ -15,7 +15,13 @@ and it says only ``verified=false`` without a reason. This policy checks, in ord
 
 The verdict (a :class:`~ler_ledger.verdicts.Verdict`, the model every verifier here shares)
 names every check and the reasons a proof fails: ``revoked``, ``stale-status-list``,
-``issuer-not-accredited`` or ``invalid-proof``.
+``issuer-not-accredited``, ``invalid-proof`` or ``unverifiable``.
+
+A failed proof of a revocable credential is called ``revoked`` only when nothing else explains
+it: the library found no error in its form, and it fails against every status list of the
+second the proof names. AnonCreds names a list by that second; when two lists landed in it, a
+holder may have used the first while a verifier reads the last, and a proof that holds against
+the first is ``stale-status-list`` (present again), not a false ``revoked``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20Pre
 
 from ler_chain import LedgerError, LedgerNotFoundError, LerDid, RevRegDefId, parse_anoncreds_id
 
+from ..anoncreds import mappers
 from ..ledger import LedgerService
 from ..verdicts import Check, Verdict
 
@@ -46,6 +53,9 @@ NOT_ACCREDITED = "issuer-not-accredited"
 INVALID = "invalid-proof"
 #: the proof could not be checked (a read or a library failed): says nothing about the credential
 UNVERIFIABLE = "unverifiable"
+#: ACA-Py's verifier messages that say why a proof failed other than by its non-revocation:
+#: its form or values (pre-verification) and an error of the AnonCreds library
+FAILED_FORM, LIBRARY_ERROR = "VALUE_ERROR::", "VERIFY_ERROR::"
 
 
 @dataclass
@@ -102,7 +112,7 @@ class LerPresentationVerifier:
         fresh = await self._check_freshness(proof, intervals, now, verdict)
         proof_check = await self._check_proof(proof_request, proof, fresh, verdict)
         if proof_check.outcome == "failed" and proof_check.code is None:
-            proof_check.code = self._why_the_proof_failed(proof, intervals, fresh, verdict)
+            await self._name_the_failure(proof, intervals, fresh, verdict, proof_check)
         await self._check_accreditation(proof, now, verdict)
         requested = proof["requested_proof"]
         verdict.revealed = {
@@ -112,6 +122,30 @@ class LerPresentationVerifier:
         for referent, group in requested.get("revealed_attr_groups", {}).items():
             verdict.revealed[referent] = {k: v.get("raw") for k, v in group["values"].items()}
         return verdict.finish()
+
+    async def _name_the_failure(
+        self,
+        proof: dict,
+        intervals: dict[int, list[dict]],
+        fresh: bool,
+        verdict: AnonCredsVerdict,
+        proof_check: Check,
+    ) -> None:
+        """Give a failed proof check that has no code yet the code that explains it."""
+        proof_check.code = self._why_the_proof_failed(proof, intervals, fresh, verdict)
+        lists = [
+            (i["rev_reg_id"], i.get("timestamp"))
+            for i in proof["identifiers"]
+            if i.get("rev_reg_id")
+        ]
+        if proof_check.code == REVOKED and len(set(lists)) < len(lists):
+            # ACA-Py's holder proves the non-revocation of every credential of one registry with
+            # the first one's witness (acapy#2036): such a proof fails whatever their status
+            proof_check.code = UNVERIFIABLE
+            proof_check.detail += (
+                "; it proves two credentials of one revocation registry at once, which the "
+                "holder's software cannot do correctly: ask for each credential in its own request"
+            )
 
     @staticmethod
     def _why_the_proof_failed(
@@ -129,7 +163,6 @@ class LerPresentationVerifier:
     ) -> bool:
         """Each list a proof used was in force at some time inside its requested interval."""
         fresh = True
-        lists = self.ledger.chain.anoncreds
         for index, identifier in enumerate(proof["identifiers"]):
             timestamp = identifier.get("timestamp")
             if not identifier.get("rev_reg_id") or timestamp is None:
@@ -140,32 +173,69 @@ class LerPresentationVerifier:
                     "status-list", False, f"{identifier['rev_reg_id']} is no registry", INVALID
                 )
                 return False
+            spans = [
+                (interval.get("from", interval.get("to", now)), interval.get("to", now))
+                for interval in intervals.get(index, [])
+            ]
+            # entry counts only (no log reads, no replay), all in one JSON-RPC batch; the list
+            # itself is read, checked against its hash chain, by the proof check
             try:
-                used = await lists.status_list(rev_reg_id, at=timestamp)
+                used, in_force_now, *at_starts = await self._entries_at(
+                    rev_reg_id, [timestamp, now, *(min(start, end) for start, end in spans)]
+                )
             except LedgerNotFoundError:
+                used = 0
+            if used == 0:
                 verdict.note("status-list", False, f"no status list at {timestamp}", STALE)
                 return False
-            for interval in intervals.get(index, []):
-                start = interval.get("from", interval.get("to", now))
-                end = interval.get("to", now)
-                in_force_at_start = await self._entries_at(rev_reg_id, min(start, end))
-                ok = timestamp <= max(end, now) and in_force_at_start <= used.entries
+            for (start, end), in_force_at_start in zip(spans, at_starts, strict=True):
+                ok = timestamp <= max(end, now) and in_force_at_start <= used
                 if end >= now:
                     # "now" requests: the list must be the newest one
-                    ok = ok and used.entries == await self._entries_at(rev_reg_id, now)
+                    ok = ok and used == in_force_now
                 detail = (
-                    f"sub-proof {index} used the list of {timestamp} (entry {used.entries}); "
+                    f"sub-proof {index} used the list of {timestamp} (entry {used}); "
                     f"requested {start}..{end}"
                 )
                 verdict.note("status-list-freshness", ok, detail, STALE)
                 fresh = fresh and ok
         return fresh
 
-    async def _entries_at(self, rev_reg_id: RevRegDefId, timestamp: int) -> int:
-        try:
-            return (await self.ledger.chain.anoncreds.status_list(rev_reg_id, at=timestamp)).entries
-        except LedgerNotFoundError:
-            return 0
+    async def _verifies_with_an_earlier_list(
+        self,
+        verifier: AnonCredsVerifier,
+        request: dict,
+        proof: dict,
+        inputs: tuple[dict, dict, dict],
+        rev_lists: dict[str, dict[int, Any]],
+    ) -> bool:
+        """Whether the proof holds against a status list a later one replaced in its second.
+
+        AnonCreds names a list by the second it landed in, and a verifier reads the last list of
+        that second; a holder who read the list before the later one landed used the earlier.
+        """
+        for identifier in proof["identifiers"]:
+            timestamp = identifier.get("timestamp")
+            if not identifier.get("rev_reg_id") or timestamp is None:
+                continue
+            try:
+                rev_reg_id = parse_anoncreds_id(identifier["rev_reg_id"])
+            except LedgerError:
+                continue  # not a registry: its freshness check has failed already
+            if not isinstance(rev_reg_id, RevRegDefId):
+                continue
+            registry = self.ledger.chain.anoncreds
+            for status in (await registry.status_lists_of_second(rev_reg_id, timestamp))[:-1]:
+                earlier = mappers.rev_list_result(rev_reg_id, status).revocation_list.serialize()
+                lists = {**rev_lists, str(rev_reg_id): {timestamp: earlier}}
+                verified, _ = await verifier.verify_presentation(request, proof, *inputs, lists)
+                if verified:
+                    return True
+        return False
+
+    async def _entries_at(self, rev_reg_id: RevRegDefId, times: list[int]) -> list[int]:
+        """How many status list entries were in force at each time (0 before the first)."""
+        return await self.ledger.chain.anoncreds.status_list_entries_at(rev_reg_id, times)
 
     async def _check_proof(
         self, proof_request: dict, proof: dict, fresh: bool, verdict: AnonCredsVerdict
@@ -184,8 +254,13 @@ class LerPresentationVerifier:
             schemas, cred_defs, rev_reg_defs, rev_lists = await verifier.process_pres_identifiers(
                 proof["identifiers"]
             )
+            inputs = (schemas, cred_defs, rev_reg_defs)
             verified, messages = await verifier.verify_presentation(
-                request, proof, schemas, cred_defs, rev_reg_defs, rev_lists
+                request, proof, *inputs, rev_lists
+            )
+            replaced = not verified and not messages
+            replaced = replaced and await self._verifies_with_an_earlier_list(
+                verifier, request, proof, inputs, rev_lists
             )
         except Exception as exc:  # a read or the library failed: no verdict on the credential
             LOGGER.warning("presentation could not be checked: %s", exc)
@@ -194,7 +269,18 @@ class LerPresentationVerifier:
         detail = (
             "signatures, predicates and non-revocation hold" if verified else "; ".join(messages)
         )
-        return verdict.note("proof", verified, detail or "the proof does not verify")
+        code = None
+        if replaced:
+            code = STALE
+            detail = (
+                "the proof used a status list that was replaced within the same second; ask the "
+                "holder to present again"
+            )
+        elif not verified and any(m.startswith(LIBRARY_ERROR) for m in messages):
+            code = UNVERIFIABLE
+        elif not verified and any(m.startswith(FAILED_FORM) for m in messages):
+            code = INVALID
+        return verdict.note("proof", verified, detail or "the proof does not verify", code)
 
     async def _check_accreditation(self, proof: dict, now: int, verdict: AnonCredsVerdict) -> None:
         """Every issuer is accredited now for the credential's type."""
