@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from .errors import LerNodeError, MissingDependencyError, ProcessStartError
 from .private_files import write_private
@@ -60,6 +61,11 @@ class Connection:
     def url(self) -> str:
         """``host:port``, ACA-Py's ``wallet_storage_config.url``."""
         return f"{self.host}:{self.port}"
+
+    def askar_uri(self, database: str) -> str:
+        """An askar store URI for ``database`` on this server (as ACA-Py builds it)."""
+        account, password = quote(self.user, safe=""), quote(self.password, safe="")
+        return f"postgres://{account}:{password}@{self.url}/{quote(database, safe='')}"
 
     def storage_creds(self) -> dict[str, str]:
         """ACA-Py's ``--wallet-storage-creds`` (the account also creates the databases)."""

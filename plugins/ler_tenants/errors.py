@@ -25,10 +25,15 @@ class RestoreConflictError(TenantError):
     """The backup's keys are routed to another tenant that still exists."""
 
 
+class NotShareableError(TenantError):
+    """A proof request cannot be answered as asked: not waiting, or the wallet lacks something."""
+
+
 ERROR_KINDS: dict[type[BaseException], ErrorKind] = {
     TenantError: ErrorKind(400, "invalid-input"),
     TenantSuspendedError: ErrorKind(403, "tenant-suspended"),
     BackupPassphraseError: ErrorKind(400, "wrong-passphrase"),
     BackupFormatError: ErrorKind(400, "not-a-backup"),
     RestoreConflictError: ErrorKind(409, "conflict"),
+    NotShareableError: ErrorKind(409, "not-shareable"),
 }

@@ -2,7 +2,11 @@
 
 Every ``/ler/tenants`` route takes the admin API key only (``@admin_authentication``); a tenant
 backs up its own wallet with its token at ``/ler/wallet/backup``. A middleware refuses to issue
-a token (``POST /multitenancy/wallet/{id}/token``) for a suspended tenant.
+a token (``POST /multitenancy/wallet/{id}/token``) for a suspended tenant; another lets a restore
+carry a backup of up to :data:`MAX_RESTORE_REQUEST` (ACA-Py's admin limit is 1 MiB).
+
+A tenant's signing key rotates through ler_ledger's ``/ler/did/{did}/rotate-key`` with the
+tenant's token: the ledger takes a new key for a DID only from its controller's account.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ from marshmallow import fields
 from ler_ledger import http_errors, request_json, request_profile
 from ler_ledger.validators import text, uuid4
 
-from . import suspension, wallet_backup
+from . import presentation_plans, suspension, wallet_backup
 from .errors import BackupFormatError, TenantError, TenantSuspendedError
 
 TAG = "ler-tenants"
 TOKEN_PATH = re.compile(r"^/multitenancy/wallet/([^/]+)/token/?$")
+RESTORE_PATH = re.compile(r"^/ler/tenants/[^/]+/restore/?$")
+#: a restore's body (a backup, base64) may exceed ACA-Py's admin limit (1 MiB); up to this much
+MAX_RESTORE_REQUEST = 64 * 1024 * 1024
 errors = http_errors.json_errors
 
 
@@ -81,6 +88,39 @@ class SuspensionSchema(OpenAPISchema):
     wallet_id = fields.Str()
     suspended = fields.Bool()
     suspended_at = fields.Int()
+
+
+class PresExIdMatchSchema(OpenAPISchema):
+    """Path parameter: a proof request's exchange record id, in the caller's wallet."""
+
+    pres_ex_id = uuid4(description="The exchange record id (from /present-proof-2.0/records)")
+
+
+class PlanSchema(OpenAPISchema):
+    """What answering a proof request shares."""
+
+    pres_ex_id = fields.Str()
+    state = fields.Str()
+    connection_id = fields.Str(allow_none=True)
+    name = fields.Str(allow_none=True)
+    format = fields.Str(allow_none=True, metadata={"description": "anoncreds, indy or null"})
+    attributes = fields.List(
+        fields.Dict(),
+        metadata={"description": "referent, names, values (revealed) and the credential"},
+    )
+    predicates = fields.List(
+        fields.Dict(),
+        metadata={"description": "referent, name, p_type, p_value (proven, not revealed)"},
+    )
+    missing = fields.List(fields.Dict(), metadata={"description": "items no credential answers"})
+    shareable = fields.Bool()
+
+
+class SharedSchema(OpenAPISchema):
+    """The plan that was shared and the exchange record after sending it."""
+
+    plan = fields.Nested(PlanSchema())
+    record = fields.Dict()
 
 
 class SuspendedListSchema(OpenAPISchema):
@@ -199,6 +239,32 @@ async def tenant_restore(request: web.BaseRequest) -> web.Response:
     return web.json_response({"wallet_id": wallet_id, **asdict(contents)})
 
 
+@docs(tags=[TAG], summary="What answering this proof request would share (this wallet)")
+@match_info_schema(PresExIdMatchSchema())
+@response_schema(PlanSchema(), 200)
+@tenant_authentication
+@errors
+async def proof_request_plan(request: web.BaseRequest) -> web.Response:
+    """The plan of an answer: revealed values, predicates, missing items, and from what."""
+    profile = request_profile(request)
+    record = await presentation_plans.retrieve(profile, request.match_info["pres_ex_id"])
+    return web.json_response(await presentation_plans.plan(profile, record))
+
+
+@docs(tags=[TAG], summary="Share exactly the plan of this proof request (409 if it cannot be)")
+@match_info_schema(PresExIdMatchSchema())
+@response_schema(SharedSchema(), 200)
+@tenant_authentication
+@errors
+async def proof_request_share(request: web.BaseRequest) -> web.Response:
+    """Send the presentation the plan shows; nothing else is revealed."""
+    profile = request_profile(request)
+    record = await presentation_plans.retrieve(profile, request.match_info["pres_ex_id"])
+    shared, record, message = await presentation_plans.share(profile, record)
+    await request["outbound_message_router"](message, connection_id=record.connection_id)
+    return web.json_response({"plan": shared, "record": record.serialize()})
+
+
 @web.middleware
 async def suspended_token_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Refuse to issue a token for a suspended tenant (its old ones are refused by ACA-Py)."""
@@ -216,6 +282,18 @@ async def suspended_token_middleware(request: web.Request, handler) -> web.Strea
     return await handler(request)
 
 
+@web.middleware
+async def restore_size_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Raise the body limit to :data:`MAX_RESTORE_REQUEST` for the operator's restores only.
+
+    First in the chain, before anything reads the body; a caller without the admin API key
+    keeps ACA-Py's limit (and gets its 401).
+    """
+    if request.method == "POST" and RESTORE_PATH.match(request.path) and _has_admin_key(request):
+        request = request.clone(client_max_size=MAX_RESTORE_REQUEST)
+    return await handler(request)
+
+
 def _has_admin_key(request: web.Request) -> bool:
     """Whether the request carries the admin API key (others get ACA-Py's own 401)."""
     expected = request.app["context"].settings.get("admin.admin_api_key") or ""
@@ -228,6 +306,8 @@ async def register(app: web.Application) -> None:
     http_errors.install(app)
     if suspended_token_middleware not in app.middlewares:
         app.middlewares.append(suspended_token_middleware)
+    if restore_size_middleware not in app.middlewares:
+        app.middlewares.insert(0, restore_size_middleware)
     app.add_routes(
         [
             web.get("/ler/tenants/suspended", suspended, allow_head=False),
@@ -236,6 +316,12 @@ async def register(app: web.Application) -> None:
             web.post("/ler/tenants/{wallet_id}/backup", tenant_backup),
             web.post("/ler/tenants/{wallet_id}/restore", tenant_restore),
             web.post("/ler/wallet/backup", own_backup),
+            web.get(
+                "/ler/wallet/proof-requests/{pres_ex_id}/plan",
+                proof_request_plan,
+                allow_head=False,
+            ),
+            web.post("/ler/wallet/proof-requests/{pres_ex_id}/share", proof_request_share),
         ]
     )
 
@@ -243,5 +329,9 @@ async def register(app: web.Application) -> None:
 def post_process_routes(app: web.Application) -> None:
     """Tag the routes in the OpenAPI document."""
     app._state.setdefault("swagger_dict", {}).setdefault("tags", []).append(
-        {"name": TAG, "description": "Hosted tenants: suspend, resume, back up, restore"}
+        {
+            "name": TAG,
+            "description": "Hosted tenants: suspend, resume, back up, restore; "
+            "a tenant's consent to each proof it shares",
+        }
     )

@@ -1,8 +1,9 @@
 """The state-hosted agent (multitenant ACA-Py on the embedded PostgreSQL) and its tenants.
 
 Through the session network's ``hosted`` agent: tenant isolation through the admin API, a real
-AnonCreds credential backed up and restored into a fresh tenant (and proved from there), and
-suspension (tokens refused, inbound messages not processed until resumed).
+AnonCreds credential backed up and restored into a fresh tenant (and proved from there),
+suspension (tokens refused, inbound messages not processed until resumed), and a learner's
+consent: a proof request waits until the learner shares the plan it was shown.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import jwt
 import psycopg
@@ -145,10 +147,9 @@ async def test_backup_and_restore_give_back_a_real_credential(
             (c["referent"], c["attrs"]) for c in before
         ]
         # the restored wallet proves the skill (link secret and credential both came back)
-        employer_conn, _ = await connect(employer, restored, "casey-restored")
-        verdict = await flows.request_proof(
-            employer, employer_conn, flows.skill_proof_request(cred_def_id, min_level=3)
-        )
+        employer_conn, learner_conn = await connect(employer, restored, "casey-restored")
+        request = flows.skill_proof_request(cred_def_id, min_level=3)
+        verdict, _ = await _proved(employer, employer_conn, restored, learner_conn, request)
         assert verdict["verified"] is True, verdict
         # the old connection, restored with its keys, still reaches the tenant
         conns = (await restored.get("/connections"))["results"]
@@ -157,7 +158,7 @@ async def test_backup_and_restore_give_back_a_real_credential(
 
 
 async def test_suspended_tenant_is_refused_and_hears_nothing(
-    hosting: Hosting, employer: AdminClient
+    network: Network, hosting: Hosting, employer: AdminClient
 ) -> None:
     tenant = await hosting.create("Dana Suspended")
     async with hosting.as_tenant(tenant) as client:
@@ -170,10 +171,10 @@ async def test_suspended_tenant_is_refused_and_hears_nothing(
         await hosting.rotate_token(tenant.wallet_id)
     assert caught.value.status == 403 and "tenant-suspended" in str(caught.value)
 
-    asked = await _ask_for_proof(employer, employer_conn)
-    await asyncio.sleep(2.5)  # a tenant that processed it would have answered (a problem report)
-    record = await employer.get(f"/present-proof-2.0/records/{asked}")
-    assert record["state"] == "request-sent"
+    log = network.home("hosted").home_dir / "agent.log"
+    deliveries = _deliveries(log)
+    dropped = await _ask_for_proof(employer, employer_conn)
+    await _delivered(log, deliveries)  # reached the hosted agent while the tenant is suspended
 
     await hosting.resume(tenant.wallet_id)
     token = await hosting.rotate_token(tenant.wallet_id)
@@ -181,19 +182,144 @@ async def test_suspended_tenant_is_refused_and_hears_nothing(
     async with hosting.as_tenant(tenant) as old, hosting.as_tenant(fresh) as new:
         assert await refused(old.get("/wallet/did")) == 401  # the old token stays refused
         assert (await new.get("/connections"))["results"]
-    # resumed, it hears again: it answers (it holds no such credential: a problem report)
-    asked = await _ask_for_proof(employer, employer_conn)
-    await employer.wait_for(
-        f"/present-proof-2.0/records/{asked}",
-        lambda r: r["state"] == "abandoned",
-        timeout=30,
-        what="the resumed tenant's answer",
-    )
+        # resumed, it hears again: the next request reaches its wallet (and waits for the
+        # learner); the one delivered while it was suspended is not there
+        heard = await _ask_for_proof(employer, employer_conn)
+        threads = await new.wait_for(
+            "/present-proof-2.0/records",
+            lambda r: heard["thread_id"] in {x["thread_id"] for x in r["results"]},
+            timeout=30,
+            what="the resumed tenant hearing the request",
+        )
+        assert dropped["thread_id"] not in {x["thread_id"] for x in threads["results"]}
+    record = await employer.get(f"/present-proof-2.0/records/{dropped['pres_ex_id']}")
+    assert record["state"] == "request-sent"
     await hosting.delete(tenant.wallet_id)
 
 
-async def _ask_for_proof(employer: AdminClient, connection_id: str) -> str:
-    sent = await employer.post(
+async def test_a_hosted_learner_answers_only_by_sharing_the_plan_it_saw(
+    network: Network, hosting: Hosting, college: AdminClient, employer: AdminClient
+) -> None:
+    cred_def_id = await _credential_type(network, college, network.did("college"))
+    learner = await hosting.create("Jordan Consent")
+    stranger = await hosting.create("Riley Stranger")
+    async with hosting.as_tenant(learner) as wallet, hosting.as_tenant(stranger) as other:
+        college_conn, _ = await connect(college, wallet, "jordan")
+        for level, date in (("4", "20250101"), ("5", "20260101")):  # the newer one last
+            await flows.issue_credential(
+                college,
+                college_conn,
+                cred_def_id,
+                {"program": "Welding", "skill": "TIG welding", "level": level, "date": date},
+            )
+        newest = next(
+            c["referent"]
+            for c in (await wallet.get("/credentials"))["results"]
+            if c["attrs"]["date"] == "20260101"
+        )
+        employer_conn, learner_conn = await connect(employer, wallet, "jordan")
+        request = flows.skill_proof_request(cred_def_id, min_level=4)
+        restriction = request["requested_attributes"]["skill"]["restrictions"]
+        request["requested_attributes"] = {
+            "skill": {"names": ["skill", "date"], "restrictions": restriction}
+        }
+        sent = await employer.post(
+            "/present-proof-2.0/send-request",
+            {
+                "connection_id": employer_conn,
+                "presentation_request": {"anoncreds": request},
+                "auto_remove": False,
+            },
+        )
+        pres_ex_id = await _received(wallet, sent["thread_id"])
+        plan = await wallet.get(f"/ler/wallet/proof-requests/{pres_ex_id}/plan")
+        assert (plan["state"], plan["format"], plan["shareable"]) == (
+            "request-received",
+            "anoncreds",
+            True,
+        )
+        assert plan["missing"] == []
+        [attribute] = plan["attributes"]
+        assert attribute["values"] == {"skill": "TIG welding", "date": "20260101"}
+        [predicate] = plan["predicates"]
+        assert (predicate["name"], predicate["p_type"], predicate["p_value"]) == ("level", ">=", 4)
+        assert attribute["cred_id"] == predicate["cred_id"] == newest  # both match: the newest
+        # nothing went to the employer by itself
+        employer_side = await employer.get(f"/present-proof-2.0/records/{sent['pres_ex_id']}")
+        assert employer_side["state"] == "request-sent"
+        # another tenant can neither see nor share this learner's request
+        assert await refused(other.get(f"/ler/wallet/proof-requests/{pres_ex_id}/plan")) == 404
+        assert await refused(other.post(f"/ler/wallet/proof-requests/{pres_ex_id}/share")) == 404
+
+        shared = await flows.share_requested_proof(wallet, learner_conn)
+        assert shared["plan"]["attributes"] == plan["attributes"]
+        assert shared["plan"]["predicates"] == plan["predicates"]
+        assert shared["record"]["state"] == "presentation-sent"
+        await employer.wait_for(
+            f"/present-proof-2.0/records/{sent['pres_ex_id']}",
+            lambda r: r["state"] in ("done", "abandoned"),
+            what="the employer's verification",
+        )
+        verdict = await employer.get(f"/ler/verifier/presentations/{sent['pres_ex_id']}")
+        assert verdict["verified"] is True, verdict
+        assert verdict["revealed"] == {"skill": {"skill": "TIG welding", "date": "20260101"}}
+        # shared once: sharing again is refused, with the JSON error contract
+        with pytest.raises(AdminError) as again:
+            await wallet.post(f"/ler/wallet/proof-requests/{pres_ex_id}/share")
+        assert again.value.status == 409 and "not-shareable" in str(again.value)
+
+        # a request the wallet cannot answer: the plan says what is missing; sharing is refused
+        too_high = flows.skill_proof_request(cred_def_id, min_level=9)
+        sent = await employer.post(
+            "/present-proof-2.0/send-request",
+            {
+                "connection_id": employer_conn,
+                "presentation_request": {"anoncreds": too_high},
+                "auto_remove": False,
+            },
+        )
+        pres_ex_id = await _received(wallet, sent["thread_id"])
+        plan = await wallet.get(f"/ler/wallet/proof-requests/{pres_ex_id}/plan")
+        assert plan["shareable"] is False
+        missing = {"referent": "level", "kind": "predicate", "name": "level", "p_type": ">="}
+        assert plan["missing"] == [{**missing, "p_value": 9}]
+        with pytest.raises(AdminError) as refusal:
+            await wallet.post(f"/ler/wallet/proof-requests/{pres_ex_id}/share")
+        assert refusal.value.status == 409 and "level" in str(refusal.value)
+        still = await wallet.get(f"/present-proof-2.0/records/{pres_ex_id}")
+        assert still["state"] == "request-received"  # refused, not half-sent: it can be declined
+    for tenant in (learner, stranger):
+        await hosting.delete(tenant.wallet_id)
+
+
+async def _received(wallet: AdminClient, thread_id: str) -> str:
+    """The id of the wallet's record of the request on ``thread_id``, once it is waiting."""
+    found = await wallet.wait_for(
+        "/present-proof-2.0/records",
+        lambda r: any(
+            x["thread_id"] == thread_id and x["state"] == "request-received" for x in r["results"]
+        ),
+        what="the proof request waiting in the wallet",
+    )
+    return next(x["pres_ex_id"] for x in found["results"] if x["thread_id"] == thread_id)
+
+
+def _deliveries(log: Path) -> int:
+    """DIDComm messages posted to the agent's inbound transport so far (its access log)."""
+    return log.read_text(errors="replace").count('"POST / HTTP/1.1"')
+
+
+async def _delivered(log: Path, before: int, timeout: float = 30) -> None:
+    """Wait until one more message reached the agent's inbound transport."""
+    deadline = time.monotonic() + timeout
+    while _deliveries(log) <= before:
+        assert time.monotonic() < deadline, "the message never reached the hosted agent"
+        await asyncio.sleep(0.1)
+
+
+async def _ask_for_proof(employer: AdminClient, connection_id: str) -> dict:
+    """A request for a credential nobody holds; returns the employer's record."""
+    return await employer.post(
         "/present-proof-2.0/send-request",
         {
             "connection_id": connection_id,
@@ -201,7 +327,20 @@ async def _ask_for_proof(employer: AdminClient, connection_id: str) -> str:
             "auto_remove": False,
         },
     )
-    return sent["pres_ex_id"]
+
+
+async def _proved(
+    employer: AdminClient,
+    employer_conn: str,
+    wallet: AdminClient,
+    learner_conn: str,
+    request: dict,
+) -> tuple[dict, dict]:
+    """The employer asks; the hosted learner shares its plan: (the verdict, the share answer)."""
+    async with asyncio.TaskGroup() as both:
+        asked = both.create_task(flows.request_proof(employer, employer_conn, request))
+        shared = both.create_task(flows.share_requested_proof(wallet, learner_conn))
+    return asked.result(), shared.result()
 
 
 async def _credential_type(network: Network, college: AdminClient, issuer: str) -> str:

@@ -1,12 +1,14 @@
 """Two instances of the hosted agent on one database: tenants, tokens and suspension are shared.
 
-The second instance runs beside the session network's ``hosted`` agent with the same secrets
-(admin API key, JWT secret, store key) and the same PostgreSQL databases, on its own ports.
+The hosted agent with ``replicas: 2``: the launcher starts its second instance beside the session
+network's ``hosted`` agent, with the same secrets (admin API key, JWT secret, store key) and the
+same PostgreSQL databases, on its own ports and in its own HOME; ``network status`` shows both.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from netkit import Network
@@ -14,27 +16,36 @@ from netkit import Network
 from ler_node.network.admin import AdminError
 from ler_node.network.agents import AgentHome
 from ler_node.network.hosting import Hosting
+from ler_node.network.launcher import network_status, start_agent
 from ler_node.postgres import EmbeddedPostgres
-from ler_node.processes import ProcessFiles, free_port
+from ler_node.processes import free_port
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 async def second(network: Network) -> AsyncIterator[Hosting]:
-    """A second instance of the hosted agent, stopped after the test."""
-    first = network.home("hosted").spec
-    spec = first.model_copy(update={"admin_port": free_port(), "inbound_port": free_port()})
-    home = AgentHome(network.data_dir, spec)
-    files = ProcessFiles("second hosted", home.root / "second.pid", home.root / "second.log")
+    """The second instance of the hosted agent, started by the launcher, stopped after the test."""
+    hosted = network.home("hosted").spec.model_copy(
+        update={"replicas": 2, "replica_ports": [(free_port(), free_port())]}
+    )
+    replica = hosted.instances()[1]
+    home = AgentHome(network.data_dir, replica)
+    spec = network.spec.model_copy(
+        update={"agents": [hosted if a.id == "hosted" else a for a in network.spec.agents]}
+    )
     postgres = EmbeddedPostgres(network.data_dir).connection()
-    files.start(home.command(network.spec), env=home.environment(postgres), cwd=home.root)
     try:
+        await start_agent(spec, home, Path(network.info.descriptor), lambda _m: None, postgres)
+        status = await network_status(spec.only("hosted"), network.data_dir)
+        parts = {p["part"]: p for p in status["parts"]}
+        assert parts["agent hosted (holder)"]["healthy"], parts
+        assert parts["agent hosted#2 (holder)"]["healthy"], parts
+        assert str(replica.admin_port) in parts["agent hosted#2 (holder)"]["detail"]
         async with Hosting.of(home) as handle:
-            await handle.admin.wait_for("/status/ready", lambda r: r.get("ready"), timeout=120)
             yield handle
     finally:
-        await files.stop_async()
+        await home.process.stop_async()
 
 
 async def test_two_instances_share_tenants_tokens_and_suspension(

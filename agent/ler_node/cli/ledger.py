@@ -17,16 +17,8 @@ from ..errors import LerNodeError
 from ..ledger.anvil import DEFAULT_PORT
 from ..ledger.keystore import load_key, load_or_create_key
 from ..ledger.local import LedgerHome, ledger_down, ledger_status, ledger_up
-from ..paths import default_data_dir
 from . import run_async
-
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=default_data_dir,
-    show_default=".ler (or $LER_DATA_DIR)",
-    help="Where ler-node keeps ledger state, keys and logs.",
-)
+from .options import data_dir_option
 
 
 @click.group()

@@ -14,8 +14,8 @@ from ..demo import run_story
 from ..network.launcher import NetworkInfo, network_down, network_status, network_up
 from ..network.spec import DEFAULT_NETWORK_FILE, NetworkSpec
 from ..network.web_process import accounts_note
-from ..paths import default_data_dir
 from . import run_async
+from .options import data_dir_option
 
 SPEC_COPY = "network-spec.yml"
 
@@ -24,13 +24,6 @@ config_option = click.option(
     "config",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help=f"Network file (default: the one `up` used, else {DEFAULT_NETWORK_FILE.name}).",
-)
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=default_data_dir,
-    show_default=".ler (or $LER_DATA_DIR)",
-    help="Where the network keeps ledger state, wallets, keys and logs.",
 )
 
 

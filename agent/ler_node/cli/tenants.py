@@ -12,38 +12,24 @@ from rich.table import Table
 from ..console import console, step
 from ..errors import LerNodeError
 from ..network.agents import AgentHome
-from ..network.hosting import Hosting, Tenant, hosting, save_token
-from ..paths import default_data_dir
+from ..network.hosting import (
+    Hosting,
+    Tenant,
+    hosted_agent,
+    hosting,
+    load_token,
+    rekey_hosted_stores,
+    save_token,
+)
+from ..postgres import Connection, EmbeddedPostgres
 from ..private_files import write_private
 from . import run_async
 from .network import load_spec
+from .options import agent_options, data_dir_option, remote_agent
 
 PASSPHRASE_ENV = "LER_BACKUP_PASSPHRASE"
 
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=default_data_dir,
-    show_default=".ler (or $LER_DATA_DIR)",
-    help="The network's data directory.",
-)
-
-
-def _agent_options(func):
-    """--agent (a local network's hosted agent), or --admin-url and --api-key-file (any)."""
-    func = click.option(
-        "--api-key-file",
-        type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        help="With --admin-url: a file with the admin API key (or an env file with "
-        "ACAPY_ADMIN_API_KEY=..., as docker/secrets/hosted-agent.env).",
-    )(func)
-    func = click.option("--admin-url", help="The hosted agent's admin API (production).")(func)
-    return click.option(
-        "--agent", "agent_id", help="The local network's hosted agent (default: the only one)."
-    )(func)
-
-
-agent_option = _agent_options
+agent_option = agent_options("hosted agent")
 passphrase_option = click.option(
     "--passphrase-file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -59,22 +45,11 @@ def _passphrase(path: Path | None, confirm: bool) -> str:
     return click.prompt("backup passphrase", hide_input=True, confirmation_prompt=confirm)
 
 
-def _api_key(path: Path) -> str:
-    text = path.read_text("utf-8")
-    for line in text.splitlines():
-        if line.startswith("ACAPY_ADMIN_API_KEY="):
-            return line.split("=", 1)[1].strip()
-    return text.strip()
-
-
 def _handle(data_dir: Path, options: dict) -> tuple[Path, Hosting]:
     """The data dir (tokens are kept there) and the hosted agent the options name."""
     data_dir = data_dir.resolve()
-    admin_url, key_file = options.get("admin_url"), options.get("api_key_file")
-    if admin_url:
-        if key_file is None:
-            raise LerNodeError("--admin-url needs --api-key-file", hint="pass both")
-        return data_dir, Hosting(admin_url, _api_key(key_file))
+    if remote := remote_agent(options):
+        return data_dir, Hosting(*remote)
     return data_dir, hosting(load_spec(None, data_dir), data_dir, options.get("agent_id"))
 
 
@@ -167,6 +142,44 @@ async def rotate_token(wallet_id: str, data_dir: Path, **agent: Any) -> None:
         token = await handle.rotate_token(wallet_id)
     path = save_token(data_dir, Tenant(wallet_id, "", "", token))
     step(f"new token for {wallet_id} in {path}; the old one no longer works")
+
+
+@tenants.command(name="rotate-key")
+@click.argument("wallet_id")
+@click.option("--did", help="The tenant's did:ler DID to rotate (default: its public DID).")
+@data_dir_option
+@agent_option
+@run_async
+async def rotate_key(wallet_id: str, did: str | None, data_dir: Path, **agent: Any) -> None:
+    """Rotate the signing key of a tenant's DID on the ledger, acting as the tenant (its token)."""
+    data_dir, handle = _handle(data_dir, agent)
+    tenant = Tenant(wallet_id, wallet_id, "", load_token(data_dir, wallet_id))
+    async with handle:
+        result = await handle.rotate_key(tenant, did)
+    step(f"{result['did']} now has the key {result['verkey']} on the ledger")
+    console.print(result["verkey"])
+
+
+@tenants.command(name="rekey-store")
+@click.option("--agent", "agent_id", help="The hosted agent (default: the only one).")
+@data_dir_option
+@run_async
+async def rekey_store(agent_id: str | None, data_dir: Path) -> None:
+    """Re-encrypt the hosted agent's stores under a new key (maintenance window: agent stopped).
+
+    Stop the agents first (`ler-node network down`); the embedded PostgreSQL is started if
+    needed. The new key goes to the agent's secrets file; a run stopped half-way is finished by
+    running it again.
+    """
+    data_dir = data_dir.resolve()
+    spec = load_spec(None, data_dir)
+    home = AgentHome(data_dir, hosted_agent(spec, agent_id))
+    if spec.postgres.connection_file:
+        postgres = Connection.load(Path(spec.postgres.connection_file))
+    else:
+        postgres = await EmbeddedPostgres(data_dir).start(lambda _m: None)
+    databases = await rekey_hosted_stores(home, postgres)
+    step(f"rekeyed {', '.join(databases)}; the new key is in {home.secrets_file}")
 
 
 @tenants.command()

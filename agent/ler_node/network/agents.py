@@ -31,6 +31,9 @@ ROLE_FLAGS: dict[str, list[str]] = {
     ],
     "verifier": [],
 }
+#: role flags a hosted (multitenant) agent leaves out: a hosted learner answers a proof request
+#: only after seeing what it shares (ler_tenants' /ler/wallet/proof-requests routes)
+NOT_HOSTED = frozenset({"--auto-respond-presentation-request"})
 
 
 def raw_wallet_key() -> dict[str, str]:
@@ -58,6 +61,18 @@ class AgentHome:
         return self.data_dir / "agents" / self.spec.id
 
     @property
+    def home_dir(self) -> Path:
+        """The process's HOME and working directory: the root, or a folder per extra instance."""
+        if self.spec.instance == 1:
+            return self.root
+        return self.root / f"instance-{self.spec.instance}"
+
+    @property
+    def label(self) -> str:
+        """``<id>``, or ``<id>#<n>`` for instance n > 1 of a replicated agent."""
+        return self.spec.id if self.spec.instance == 1 else f"{self.spec.id}#{self.spec.instance}"
+
+    @property
     def secrets_file(self) -> Path:
         """Admin API key and wallet key (mode 0600)."""
         return self.data_dir / "secrets" / f"{self.spec.id}.json"
@@ -71,7 +86,7 @@ class AgentHome:
     def process(self) -> ProcessFiles:
         """PID and log."""
         return ProcessFiles(
-            f"agent {self.spec.id}", self.root / "agent.pid", self.root / "agent.log"
+            f"agent {self.label}", self.home_dir / "agent.pid", self.home_dir / "agent.log"
         )
 
     @property
@@ -108,7 +123,7 @@ class AgentHome:
     @property
     def public_server_file(self) -> Path:
         """Where its public server records the port it bound (rewritten at each start)."""
-        return self.root / ".ler_badges" / "status-lists" / "server.json"
+        return self.home_dir / ".ler_badges" / "status-lists" / "server.json"
 
     def admin(self, timeout: float = 60.0) -> AdminClient:
         """A client for its admin API."""
@@ -145,7 +160,7 @@ class AgentHome:
                 "cert_file": str(tls.cert_file),
                 "key_file": str(tls.key_file),
             }
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.home_dir.mkdir(parents=True, exist_ok=True)
         self.plugin_config.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
         return self.plugin_config
 
@@ -165,6 +180,7 @@ class AgentHome:
             "--no-ledger",
             "--plugin", "ler_ledger",
             "--plugin", "ler_badges",
+            "--plugin", "ler_hiring",  # jobs, skills matches, LER résumés (employers, learners)
             "--plugin-config", str(self.plugin_config),
             "--auto-accept-invites",
             "--auto-accept-requests",
@@ -179,9 +195,11 @@ class AgentHome:
             ]  # fmt: skip
         if agent.storage == "postgres":  # the connection comes from the environment
             command += ["--wallet-storage-type", "postgres_storage"]
+        role_flags = ROLE_FLAGS[agent.role]
         if agent.multitenant:
             command += self._multitenant_flags()
-        return command + ROLE_FLAGS[agent.role] + agent.extra_args
+            role_flags = [flag for flag in role_flags if flag not in NOT_HOSTED]
+        return command + role_flags + agent.extra_args
 
     def _multitenant_flags(self) -> list[str]:
         """A hosted agent: tenants with JWTs, the multitenancy admin API, the tenant plugin."""
@@ -204,7 +222,7 @@ class AgentHome:
         keys = self.secrets()
         env = {
             **self.spec.env,
-            "HOME": str(self.root),
+            "HOME": str(self.home_dir),
             "ACAPY_ADMIN_API_KEY": keys["api_key"],
             "ACAPY_WALLET_KEY": keys["wallet_key"],
         }

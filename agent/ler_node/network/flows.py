@@ -191,6 +191,27 @@ async def request_proof(
     return await employer.get(f"/ler/verifier/presentations/{pres_ex_id}")
 
 
+async def share_requested_proof(
+    wallet: AdminClient, connection_id: str | None = None, *, timeout: float = 60.0
+) -> dict[str, Any]:
+    """A hosted learner shares the oldest proof request waiting in ``wallet``, as its plan shows.
+
+    ``connection_id``: only a request on this connection (the learner's side). Returns
+    ``{"plan", "record"}`` of ler_tenants' share route (409 for what the wallet cannot answer).
+    """
+    query = {"role": "prover", "state": "request-received"}
+    if connection_id:
+        query["connection_id"] = connection_id
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (waiting := (await wallet.get("/present-proof-2.0/records", **query))["results"]):
+        if loop.time() > deadline:
+            raise AdminError(f"{wallet.name}: no proof request arrived within {timeout:.0f} s")
+        await asyncio.sleep(0.25)
+    oldest = min(waiting, key=lambda r: (r.get("created_at", ""), r["pres_ex_id"]))
+    return await wallet.post(f"/ler/wallet/proof-requests/{quoted(oldest['pres_ex_id'])}/share")
+
+
 async def revoke(college: AdminClient, issued: IssuedCredential) -> dict[str, Any]:
     """Revoke and publish; returns the endorsement record of the status list update."""
     since = await endorsement_ids(college)

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import base58
+from aries_askar import AskarError, AskarErrorCode, Store
 
 from ..errors import LerNodeError
+from ..postgres import Connection
 from ..private_files import write_private
 from .admin import AdminClient
 from .agents import AgentHome
-from .launcher import connect
+from .launcher import connect, public_did
 from .spec import AgentSpec, NetworkSpec, TenantStore
 
 TenantKind = Literal["learner", "organisation"]
@@ -186,6 +188,22 @@ class Hosting:
         await asyncio.sleep(math.floor(now) + 1.51 - now)
         return (await self.admin.post(f"/multitenancy/wallet/{wallet_id}/token"))["token"]
 
+    async def rotate_key(self, tenant: Tenant, did: str | None = None) -> dict[str, Any]:
+        """Rotate the signing key of the tenant's did:ler DID (its public DID unless named).
+
+        Called as the tenant (its token) on ler_ledger's ``/ler/did/{did}/rotate-key``: the
+        ledger accepts the new key only from the DID's controller, the tenant's own account.
+        Returns ``{did, verkey, state, ...}`` once the new key is on the ledger.
+        """
+        async with self.as_tenant(tenant) as client:
+            did = did or await public_did(client)
+            if not did or not did.startswith("did:ler:"):
+                raise LerNodeError(
+                    f"tenant {tenant.wallet_id} has no public did:ler DID to rotate",
+                    hint="an organisation tenant gets one when created with --kind organisation",
+                )
+            return await client.post(f"/ler/did/{did}/rotate-key", {"wait": True})
+
     async def delete(self, wallet_id: str) -> None:
         """Delete a tenant and its wallet."""
         await self.admin.post(f"/multitenancy/wallet/{wallet_id}/remove")
@@ -203,6 +221,61 @@ class Hosting:
             f"/ler/tenants/{wallet_id}/restore",
             {"backup": base64.b64encode(data).decode("ascii"), "passphrase": passphrase},
         )
+
+
+#: ACA-Py's default key derivation, which a hosted agent's store key uses (agents.AgentHome.secrets)
+STORE_KEY_METHOD = "kdf:argon2i:mod"
+
+
+async def rekey_hosted_stores(home: AgentHome, postgres: Connection) -> list[str]:
+    """Re-encrypt a stopped hosted agent's stores under a new key; returns the databases.
+
+    The agent's own store and, in the shared layout, its tenants' store (which ACA-Py opens with
+    the same key). Not while the agent runs: a running instance keeps the old key in memory and
+    would write a new tenant's profile key under it. The new key is kept in the secrets file
+    (``pending_wallet_key``) before any store changes, so a run that stops half-way is finished
+    by running it again.
+    """
+    if home.spec.tenant_store != "shared":
+        raise LerNodeError(
+            "each tenant store of the per-tenant layout has its own key: not rekeyed here",
+            hint="only the shared layout (tenant_store: shared) has one store key",
+        )
+    for instance in home.spec.instances():
+        running = AgentHome(home.data_dir, instance)
+        async with running.admin(timeout=3) as admin:
+            if running.process.pid() is not None or await admin.ready():
+                raise LerNodeError(
+                    f"agent {running.label} is running: a store is rekeyed in a maintenance "
+                    "window only",
+                    hint="ler-node network down, rekey, then ler-node network up",
+                )
+    keys = home.secrets()
+    if "wallet_key_method" in keys:
+        raise LerNodeError(f"agent {home.spec.id} has a RAW store key: not a hosted agent's")
+    new_key = keys.setdefault("pending_wallet_key", secrets.token_urlsafe(48))
+    write_private(home.secrets_file, json.dumps(keys) + "\n")
+    databases = [home.spec.id, f"{home.spec.id}-tenants"]
+    for database in databases:
+        await _rekey(postgres.askar_uri(database), keys["wallet_key"], new_key)
+    keys["wallet_key"] = keys.pop("pending_wallet_key")
+    write_private(home.secrets_file, json.dumps(keys) + "\n")
+    return databases
+
+
+async def _rekey(uri: str, old_key: str, new_key: str) -> None:
+    """Rekey one store, unless a run before this one did (it opens with the new key)."""
+    try:
+        store = await Store.open(uri, STORE_KEY_METHOD, old_key)
+    except AskarError as exc:
+        if exc.code != AskarErrorCode.ENCRYPTION:
+            raise LerNodeError(f"cannot open the store {uri.rsplit('/', 1)[1]}: {exc}") from exc
+        await (await Store.open(uri, STORE_KEY_METHOD, new_key)).close()  # rekeyed already
+        return
+    try:
+        await store.rekey(STORE_KEY_METHOD, new_key)
+    finally:
+        await store.close()
 
 
 def hosting(spec: NetworkSpec, data_dir: Path, agent_id: str | None = None) -> Hosting:

@@ -33,7 +33,7 @@ from .admin import AdminClient, AdminError
 from .agents import AgentHome
 from .registry_profiles import write_registry_profiles
 from .spec import NetworkSpec
-from .web_process import start_web, web_process
+from .web_process import start_web, web_process, web_status
 
 Progress = Callable[[str], None]
 STATE_FILE = "network.json"
@@ -227,7 +227,7 @@ async def _start_agent(
     files = home.process
     async with home.admin(timeout=5) as admin:
         if files.pid() is not None and await admin.ready():
-            progress(f"agent {home.spec.id} already running")
+            progress(f"agent {home.label} already running")
             return
         for port, what in (
             (home.spec.inbound_port, "DIDComm"),
@@ -235,20 +235,20 @@ async def _start_agent(
         ):
             require_free_port(
                 port,
-                f"agent {home.spec.id} ({what})",
+                f"agent {home.label} ({what})",
                 "stop what uses it or change the network file",
             )
-        progress(f"starting agent {home.spec.id} ({home.spec.role})")
+        progress(f"starting agent {home.label} ({home.spec.role})")
         env = home.environment(postgres, spec.postgres.max_connections)
         started = time.time()
-        files.start(home.command(spec), env=env, cwd=home.root)
-        await wait_healthy(admin.ready, files, AGENT_START_TIMEOUT, f"agent {home.spec.id}")
+        files.start(home.command(spec), env=env, cwd=home.home_dir)
+        await wait_healthy(admin.ready, files, AGENT_START_TIMEOUT, f"agent {home.label}")
         if home.serves_public:  # ACA-Py answers ready before the plugins' startup hooks ran
             await wait_healthy(
                 lambda: _public_server_up(home, started),
                 files,
                 AGENT_START_TIMEOUT,
-                f"the public server of agent {home.spec.id}",
+                f"the public server of agent {home.label}",
             )
 
 
@@ -399,6 +399,11 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
     await asyncio.gather(
         *(start_agent(spec, home, descriptor_file, progress, postgres) for home in homes)
     )
+    # replicas once the first instance made the database's schema (they would race to make it)
+    replicas = [AgentHome(data_dir, i) for agent in spec.agents for i in agent.instances()[1:]]
+    await asyncio.gather(
+        *(start_agent(spec, home, descriptor_file, progress, postgres) for home in replicas)
+    )
 
     try:
         info = NetworkInfo.load(data_dir)
@@ -448,12 +453,12 @@ def _agent_info(home: AgentHome, known: AgentInfo | None) -> AgentInfo:
 def network_down(spec: NetworkSpec, data_dir: Path, progress: Progress = print) -> None:
     """Stop every process the launcher started; wallets and ledger state stay."""
     data_dir = Path(data_dir).resolve()
-    agents = [AgentHome(data_dir, agent).process for agent in spec.agents]
+    homes = [AgentHome(data_dir, i) for agent in spec.agents for i in agent.instances()]
     # together, and each only until its wallet is closed: an ACA-Py takes seconds more to exit
-    stopped_agents = stop_all(agents, done_when=AGENT_STOPPED)
-    for agent, stopped in zip(spec.agents, stopped_agents, strict=True):
+    stopped_agents = stop_all([home.process for home in homes], done_when=AGENT_STOPPED)
+    for home, stopped in zip(homes, stopped_agents, strict=True):
         if stopped:
-            progress(f"stopped agent {agent.id}")
+            progress(f"stopped agent {home.label}")
     if tails_process(data_dir).stop():
         progress("stopped the tails server")
     if EmbeddedPostgres(data_dir).stop():
@@ -487,7 +492,7 @@ async def network_status(spec: NetworkSpec, data_dir: Path) -> dict[str, Any]:
         running = embedded.process.pid() is not None
         where = f"127.0.0.1:{embedded.connection().port}" if running else "not running"
         parts.append({"part": "postgres (embedded)", "healthy": running, "detail": where})
-    for agent in spec.agents:
+    for agent in (i for a in spec.agents for i in a.instances()):
         home = AgentHome(data_dir, agent)
         detail = home.admin_url
         async with home.admin(timeout=5) as admin:
@@ -498,11 +503,12 @@ async def network_status(spec: NetworkSpec, data_dir: Path) -> dict[str, Any]:
                 detail += f", {status['pending_endorsements']} pending endorsements"
         parts.append(
             {
-                "part": f"agent {agent.id} ({agent.role})",
+                "part": f"agent {home.label} ({agent.role})",
                 "healthy": ready,
                 "detail": detail,
                 "log": str(home.process.log_file),
             }
         )
+    parts.append(await web_status(data_dir))
     status["healthy"] = all(p["healthy"] for p in parts)
     return status

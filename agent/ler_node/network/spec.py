@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -12,8 +12,11 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
+
+from ler_web.web_settings import OidcSettings, WebSettingsError
 
 from ..errors import LerNodeError
 from ..paths import LEDGER_CONFIG
@@ -73,6 +76,61 @@ class PostgresSpec(BaseModel):
     max_connections: int = Field(default=10, ge=2, le=500, description="askar pool per store")
 
 
+class OidcSpec(BaseModel):
+    """Sign-in with the state's OpenID Connect provider: the web app's ``oidc`` setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: str = Field(description="https:// URL, the only address the web app fetches from it")
+    client_id: str
+    client_secret_file: str = Field(
+        description="the client secret alone, in a file (mode 0600); relative: to the directory "
+        "ler-node runs in"
+    )
+    email_domain: str | None = Field(default=None, description="name@email_domain is account name")
+    redirect_url: str | None = Field(default=None, description="default: the site's callback")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secret(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "client_secret" in raw:
+            raise ValueError(
+                "web.oidc.client_secret: the network file never holds a secret; put the client "
+                "secret alone in a file (mode 0600) and name it with client_secret_file"
+            )
+        return raw
+
+    @field_validator("client_secret_file")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        return str(Path(value).resolve())
+
+    @model_validator(mode="after")
+    def _check(self) -> OidcSpec:
+        try:  # the web app's own rules (an https issuer...), so both refuse the same settings
+            OidcSettings.from_mapping(self.model_dump(exclude_none=True), Path.cwd())
+        except WebSettingsError as exc:
+            raise ValueError(f"web.{exc}") from None
+        return self
+
+
+class WebSpec(BaseModel):
+    """The web app's operator options; ``network up`` writes those set into its ``web.yml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    oidc: OidcSpec | None = None
+    secure_cookies: bool | None = Field(default=None, description="true when HTTPS fronts it")
+    session_minutes: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
+    checks_per_minute: int | None = Field(
+        default=None, ge=1, le=1000, description="anonymous credential checks per client address"
+    )
+
+    def settings(self) -> dict[str, Any]:
+        """The ``web.yml`` settings the network file sets (none: ``web.yml`` keeps its own)."""
+        return self.model_dump(exclude_none=True)
+
+
 class AgentSpec(BaseModel):
     """One ACA-Py agent."""
 
@@ -94,6 +152,36 @@ class AgentSpec(BaseModel):
         description="shared: every tenant a profile of one store (single-wallet-askar); "
         "per-tenant: a store (database) per tenant",
     )
+
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description="instances of a hosted agent on one database (storage: postgres)",
+    )
+    replica_ports: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="(admin, inbound) ports of instances 2, 3, ...; default: the agent's + 2, + 4",
+    )
+    instance: int = Field(default=1, ge=1, description="which instance this is (the launcher's)")
+
+    @model_validator(mode="after")
+    def _check_replicas(self) -> AgentSpec:
+        if self.replicas > 1 and not (self.multitenant and self.storage == "postgres"):
+            raise ValueError(f"agent {self.id}: replicas need multitenant: true, storage: postgres")
+        if self.replica_ports and len(self.replica_ports) != self.replicas - 1:
+            raise ValueError(f"agent {self.id}: replica_ports needs {self.replicas - 1} pairs")
+        return self
+
+    def instances(self) -> list[AgentSpec]:
+        """Every instance of the agent: itself, then its replicas on their own ports."""
+        ports = self.replica_ports or [
+            (self.admin_port + 2 * k, self.inbound_port + 2 * k) for k in range(1, self.replicas)
+        ]
+        return [self] + [
+            self.model_copy(update={"admin_port": a, "inbound_port": i, "instance": k})
+            for k, (a, i) in enumerate(ports, start=2)
+        ]
 
     @property
     def ledger_role(self) -> str:
@@ -119,6 +207,7 @@ class NetworkSpec(BaseModel):
     ledger: LedgerSpec = LedgerSpec()
     tails: TailsSpec = TailsSpec()
     postgres: PostgresSpec = PostgresSpec()
+    web: WebSpec = Field(default_factory=WebSpec, description="the web app's operator options")
     agents: list[AgentSpec]
     _ports_movable: bool = PrivateAttr(default=False)
 
@@ -129,7 +218,8 @@ class NetworkSpec(BaseModel):
             raise ValueError("agent ids must be unique")
         if sum(a.role == "endorser" for a in self.agents) != 1:
             raise ValueError("a network needs exactly one endorser agent (the state)")
-        ports = [p for a in self.agents for p in (a.admin_port, a.inbound_port)]
+        every = [i for a in self.agents for i in a.instances()]
+        ports = [p for a in every for p in (a.admin_port, a.inbound_port)]
         if len(set(ports)) != len(ports):
             raise ValueError("agent ports must all differ")
         return self
@@ -159,7 +249,15 @@ class NetworkSpec(BaseModel):
                 ),
                 "tails": self.tails.model_copy(update={"url": f"http://127.0.0.1:{free_port()}"}),
                 "agents": [
-                    a.model_copy(update={"admin_port": free_port(), "inbound_port": free_port()})
+                    a.model_copy(
+                        update={
+                            "admin_port": free_port(),
+                            "inbound_port": free_port(),
+                            "replica_ports": [
+                                (free_port(), free_port()) for _ in range(a.replicas - 1)
+                            ],
+                        }
+                    )
                     for a in self.agents
                 ],
             }
