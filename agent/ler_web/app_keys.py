@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from .agent_calls import AgentApi
@@ -13,6 +15,8 @@ SETTINGS = web.AppKey("settings", WebSettings)
 AGENTS = web.AppKey("agents", dict[str, AgentApi])
 ACCOUNTS = web.AppKey("accounts", AccountStore)
 CHECK_LIMIT = web.AppKey("check_limit", RateLimit)
+#: learners' wallets on the hosted agent (a ``learner_tenant.TenantApis``)
+TENANTS: web.AppKey[Any] = web.AppKey("tenants")
 
 
 def agent_api(request: web.Request, role: str) -> AgentApi:

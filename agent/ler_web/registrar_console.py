@@ -2,7 +2,9 @@
 
 Everything goes through the college agent's admin API: ``/ler/badges/*`` for credentials and
 status lists, ``/ler/endorsement/requests`` for the state's endorsement of each ledger write, and
-``/out-of-band/create-invitation`` to invite one learner.
+``/out-of-band/create-invitation`` to invite one learner. Credential types are in
+:mod:`.registrar_types`, issuing to one learner in :mod:`.registrar_issuing`, batches from a CSV
+file in :mod:`.registrar_batches`.
 """
 
 from __future__ import annotations
@@ -11,9 +13,18 @@ from typing import Any
 
 from aiohttp import web
 
+from . import registrar_batches, registrar_types
 from .agent_calls import AgentCallError, quoted
 from .app_keys import agent_api
 from .page_rendering import page
+from .qr_codes import qr_code
+from .registrar_issuing import (
+    Handover,
+    check_email,
+    college_name,
+    credential_types,
+    issue_to,
+)
 from .sign_in import requires
 
 ROLE = "registrar"
@@ -91,6 +102,12 @@ async def change_status(request: web.Request) -> web.Response:
 
 
 @requires(ROLE)
+async def after_status_change(_request: web.Request) -> web.Response:
+    """Reloading the page a status change answered (its address is the form's): the list."""
+    raise web.HTTPSeeOther("/registrar")
+
+
+@requires(ROLE)
 async def ledger_writes(request: web.Request) -> web.Response:
     """Each ledger write of the college and where the state's endorsement of it stands."""
     records = (
@@ -123,19 +140,80 @@ async def invite(request: web.Request) -> web.Response:
         {"handshake_protocols": ["https://didcomm.org/didexchange/1.1"], "alias": learner},
         auto_accept="true",
     )
+    link = invitation["invitation_url"]
     return await page(
         request,
         "registrar_invite.html",
-        {"errors": {}, "form": {}, "learner": learner, "link": invitation["invitation_url"]},
+        {
+            "errors": {},
+            "form": {},
+            "learner": learner,
+            "link": link,
+            "qr_image": await qr_code(link),
+        },
     )
+
+
+async def _issue_page(
+    request: web.Request,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    handover: Handover | None = None,
+    status: int = 200,
+) -> web.Response:
+    types = await credential_types(agent_api(request, ROLE))
+    context = {"types": types, "errors": errors or {}, "form": form or {}, "handover": handover}
+    if handover is not None:
+        context["qr_image"] = await qr_code(handover.qr_text)
+    return await page(request, "registrar_issue.html", context, status=status)
+
+
+@requires(ROLE)
+async def issue_form(request: web.Request) -> web.Response:
+    """The page to issue a credential of a defined type to one learner."""
+    return await _issue_page(request)
+
+
+@requires(ROLE)
+async def issue(request: web.Request) -> web.Response:
+    """Issue to one learner: a link, its QR code and an e-mail text to send them."""
+    posted = await request.post()
+    form = {k: str(posted.get(k, "")).strip() for k in ("learner", "email", "type_id")}
+    college = agent_api(request, ROLE)
+    chosen = next(
+        (t for t in await credential_types(college) if t["type_id"] == form["type_id"]), None
+    )
+    errors = {}
+    if not form["learner"] or len(form["learner"]) > 100:
+        errors["learner"] = "Enter the learner's name, up to 100 characters"
+    email = check_email(form["email"])
+    if email is None:
+        errors["email"] = "Enter the learner's e-mail address, like name@example.org"
+    if chosen is None:
+        errors["type_id"] = "Choose the credential type to issue"
+    if errors or chosen is None or email is None:
+        return await _issue_page(request, errors, form, status=400)
+    try:
+        handover = await issue_to(college, college_name(request), chosen, form["learner"], email)
+    except AgentCallError as exc:
+        if not 400 <= exc.status < 500:
+            raise
+        errors = {"type_id": f"The college's agent refused it: {exc.message}"}
+        return await _issue_page(request, errors, form, status=exc.status)
+    return await _issue_page(request, handover=handover)
 
 
 def routes() -> list[web.RouteDef]:
     """The console's routes."""
     return [
         web.get("/registrar", credentials),
+        web.get("/registrar/status", after_status_change),
         web.post("/registrar/status", change_status),
         web.get("/registrar/ledger-writes", ledger_writes),
         web.get("/registrar/invite", invite_form),
         web.post("/registrar/invite", invite),
+        web.get("/registrar/issue", issue_form),
+        web.post("/registrar/issue", issue),
+        *registrar_types.routes(),
+        *registrar_batches.routes(),
     ]

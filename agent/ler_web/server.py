@@ -6,11 +6,22 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import check_page, registrar_console, sign_in, state_console
+from . import (
+    check_page,
+    employer_requests,
+    learner_wallet,
+    oidc_sign_in,
+    registrar_console,
+    sign_in,
+    state_console,
+    state_history,
+    state_votes,
+)
 from .agent_calls import AgentApi
-from .app_keys import ACCOUNTS, AGENTS, CHECK_LIMIT, SETTINGS
+from .app_keys import ACCOUNTS, AGENTS, CHECK_LIMIT, SETTINGS, TENANTS
 from .cookie_sessions import csrf_guard, session_key, sessions
 from .error_pages import error_pages
+from .learner_tenant import TenantApis
 from .page_rendering import page, setup_templates
 from .rate_limit import RateLimit
 from .user_accounts import AccountStore
@@ -59,6 +70,7 @@ def _htmx(settings: WebSettings) -> web.Handler:
 async def _close_agents(app: web.Application) -> None:
     for api in app[AGENTS].values():
         await api.close()
+    await app[TENANTS].close()
 
 
 def create_app(settings: WebSettings) -> web.Application:
@@ -77,8 +89,10 @@ def create_app(settings: WebSettings) -> web.Application:
     app[AGENTS] = {agent_id: AgentApi(link) for agent_id, link in settings.agents.items()}
     app[ACCOUNTS] = AccountStore(settings.accounts_file)
     app[CHECK_LIMIT] = RateLimit(settings.checks_per_minute)
+    app[TENANTS] = TenantApis()
     app.on_cleanup.append(_close_agents)
     setup_templates(app)
+    oidc_sign_in.setup(app)
     app.add_routes(
         [
             web.get("/", home),
@@ -90,7 +104,11 @@ def create_app(settings: WebSettings) -> web.Application:
             web.post("/sign-in", sign_in.sign_in),
             web.post("/sign-out", sign_in.sign_out),
             *state_console.routes(),
+            *state_votes.routes(),
+            *state_history.routes(),
+            *employer_requests.routes(),
             *registrar_console.routes(),
+            *learner_wallet.routes(),
             web.static("/static", STATIC),
         ]
     )

@@ -21,7 +21,6 @@ from .page_rendering import page
 from .user_accounts import ROLES, Account
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ROLE_NAMES = {"state_officer": "state officers", "registrar": "college registrars"}
 
 
 def _safe_next(value: object) -> str | None:
@@ -92,13 +91,13 @@ def requires(role: str) -> Callable[[Handler], Handler]:
                 return await error_page(
                     request,
                     403,
-                    "This page is for " + ROLE_NAMES[role],
+                    "This page is for " + ROLES[role].people,
                     [
                         f"You are signed in as {account.name}, a "
-                        f"{ROLE_NAMES[account.role][:-1]}. Your own console has what your role "
+                        f"{ROLES[account.role].person}. Your own console has what your role "
                         "can do."
                     ],
-                    next_step=(ROLES[account.role], "Go to your console"),
+                    next_step=(account.home, "Go to your console"),
                 )
             request["account"] = account
             return await handler(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -42,20 +43,40 @@ KINDS = {
 }
 
 
-async def _names(request: web.Request) -> dict[str, str]:
-    """Organisation names of the network's agents, by their public DID."""
+async def _names_by(
+    request: web.Request, key_of: Callable[[AgentApi], Awaitable[str | None]]
+) -> dict[str, str]:
+    """Organisation names of the network's agents, by what ``key_of`` reads from each."""
     names: dict[str, str] = {}
 
     async def one(api: AgentApi) -> None:
         try:
-            result = (await api.get("/wallet/did/public")).get("result")
-        except AgentCallError:
+            key = await key_of(api)
+        except (AgentCallError, KeyError, TypeError):
             return
-        if result:
-            names[result["did"]] = api.link.name
+        if key:
+            names[key] = api.link.name
 
     await asyncio.gather(*(one(api) for api in request.app[AGENTS].values()))
     return names
+
+
+async def agent_names(request: web.Request) -> dict[str, str]:
+    """Organisation names of the network's agents, by their public DID."""
+
+    async def public_did(api: AgentApi) -> str | None:
+        return ((await api.get("/wallet/did/public")).get("result") or {}).get("did")
+
+    return await _names_by(request, public_did)
+
+
+async def agent_accounts(request: web.Request) -> dict[str, str]:
+    """Organisation names of the network's agents, by their ledger account (lower case)."""
+
+    async def account(api: AgentApi) -> str:
+        return (await api.get("/ler/account"))["address"].lower()
+
+    return await _names_by(request, account)
 
 
 async def _records(request: web.Request) -> dict[str, Any]:
@@ -134,7 +155,7 @@ async def _accreditations_page(
     status: int = 200,
 ) -> web.Response:
     records = await _records(request)
-    names = await _names(request)
+    names = await agent_names(request)
     issuers = _issuers(records, names)
     accredited = sorted({a["issuer"] for a in records["accreditations"]})
     history = list(reversed(records["accreditations"]))
@@ -197,7 +218,7 @@ async def change_accreditation(request: web.Request) -> web.Response:
             raise
         message = f"The ledger refused this change: {exc.message}"
         return await _accreditations_page(request, {"action": message}, form, status=400)
-    names = await _names(request)
+    names = await agent_names(request)
     who = names.get(form["issuer"], form["issuer"])
     notice = f"You {DONE[form['action']]} {who} for {form['credential_type']}."
     return await _accreditations_page(request, notice=notice)
@@ -227,7 +248,7 @@ async def _endorsements_page(
     everything.sort(key=lambda r: r.get("created_at", ""), reverse=True)
     pending = [r for r in everything if r["state"] == "pending"]
     decided = [r for r in everything if r["state"] != "pending"][:20]
-    names = await _names(request)
+    names = await agent_names(request)
     for record in everything:
         record["kind_label"] = KINDS.get(record.get("kind", ""), record.get("kind") or "a write")
         record["author_name"] = _author(record, names)
@@ -283,7 +304,7 @@ async def decide(request: web.Request) -> web.Response:
 async def ledger(request: web.Request) -> web.Response:
     """The ledger browser."""
     records = await _records(request)
-    names = await _names(request)
+    names = await agent_names(request)
     for did in records["dids"]:
         did["name"] = names.get(did["did"], "")
     return await page(request, "state_ledger.html", {"records": records, "names": names})

@@ -15,8 +15,24 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-#: Roles and the console each one opens.
-ROLES = {"state_officer": "/state", "registrar": "/registrar"}
+
+@dataclass(frozen=True)
+class Role:
+    """What a role opens, and what the pages call it and the people who have it."""
+
+    home: str
+    console: str
+    people: str
+    person: str
+
+
+#: Roles, each with its console.
+ROLES = {
+    "state_officer": Role("/state", "State console", "state officers", "state officer"),
+    "registrar": Role("/registrar", "Registrar console", "college registrars", "college registrar"),
+    "learner": Role("/wallet", "My wallet", "learners", "learner"),
+    "employer": Role("/employer", "Ask for a credential", "employers", "employer"),
+}
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD = 12
 
@@ -32,11 +48,17 @@ class Account:
     username: str
     name: str
     role: str
+    wallet_id: str = ""  # a learner's tenant wallet on the state's hosted agent
 
     @property
     def home(self) -> str:
         """The console this person's role opens."""
-        return ROLES[self.role]
+        return ROLES[self.role].home
+
+    @property
+    def console(self) -> str:
+        """The name of that console."""
+        return ROLES[self.role].console
 
 
 class AccountStore:
@@ -56,11 +78,14 @@ class AccountStore:
         return users if isinstance(users, dict) else {}
 
     def get(self, username: str) -> Account | None:
-        """The account named ``username``, if it exists and has a known role."""
+        """The account ``username``, if it exists with a known role (a learner's with a wallet)."""
         entry = self._read().get(username)
         if not isinstance(entry, dict) or entry.get("role") not in ROLES:
             return None
-        return Account(username, str(entry.get("name") or username), entry["role"])
+        name, wallet_id = str(entry.get("name") or username), str(entry.get("wallet_id") or "")
+        if (entry["role"] == "learner") != bool(wallet_id):
+            return None
+        return Account(username, name, entry["role"], wallet_id)
 
     def verify(self, username: str, password: str) -> Account | None:
         """The account if ``password`` is its password, else None (same work either way)."""
@@ -74,7 +99,9 @@ class AccountStore:
             return None
         return self.get(username.strip().lower()) if stored else None
 
-    def add(self, username: str, name: str, role: str, password: str) -> Account:
+    def add(
+        self, username: str, name: str, role: str, password: str, wallet_id: str = ""
+    ) -> Account:
         """Create or replace an account."""
         if not USERNAME.match(username):
             raise AccountError("a user name is lower-case letters, digits, '.', '_' or '-'")
@@ -82,11 +109,15 @@ class AccountStore:
             raise AccountError(f"the role must be one of {', '.join(ROLES)}")
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+        if (role == "learner") != bool(wallet_id):
+            raise AccountError("a learner's account, and only a learner's, names a wallet id")
         users = self._read()
         users[username] = {"name": name, "role": role, "password_hash": self._hasher.hash(password)}
+        if wallet_id:
+            users[username]["wallet_id"] = wallet_id
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump({"users": users}, out, indent=2)
         os.chmod(self.path, 0o600)
-        return Account(username, name, role)
+        return Account(username, name, role, wallet_id)

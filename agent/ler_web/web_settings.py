@@ -23,6 +23,17 @@ class WebSettingsError(ValueError):
     """The settings file is missing, unreadable or incomplete."""
 
 
+def secret_in_file(path: Path, what: str) -> str:
+    """The secret ``path`` holds alone (one line, surrounding blanks dropped)."""
+    try:
+        secret = path.read_text("utf-8").strip()
+    except OSError as exc:
+        raise WebSettingsError(f"cannot read the {what}: {exc}") from exc
+    if not secret or "\n" in secret:
+        raise WebSettingsError(f"{path} must hold the {what} alone")
+    return secret
+
+
 @dataclass(frozen=True)
 class AgentLink:
     """How the web app reaches one agent: its admin URL and the file holding its API key."""
@@ -34,13 +45,42 @@ class AgentLink:
 
     def api_key(self) -> str:
         """The admin API key: the whole content of its file (which holds nothing else)."""
-        try:
-            key = self.api_key_file.read_text("utf-8").strip()
-        except OSError as exc:
-            raise WebSettingsError(f"cannot read the API key of {self.id}: {exc}") from exc
-        if not key or "\n" in key:
-            raise WebSettingsError(f"{self.api_key_file} must hold the API key alone")
-        return key
+        return secret_in_file(self.api_key_file, f"API key of {self.id}")
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in with the state's OpenID Connect provider: only ``issuer`` is ever fetched."""
+
+    issuer: str  # https://login.state.example (its discovery document must name it)
+    client_id: str
+    client_secret_file: Path  # the client secret alone, in a file of its own
+    email_domain: str | None = None  # also map name@email_domain to the account ``name``
+    redirect_url: str | None = None  # default: this site's /sign-in/oidc/callback
+
+    def client_secret(self) -> str:
+        """The client secret: the whole content of its file."""
+        return secret_in_file(self.client_secret_file, "OpenID Connect client secret")
+
+    @classmethod
+    def from_mapping(cls, raw: Any, base: Path) -> OidcSettings:
+        """The ``oidc`` setting: issuer, client_id, client_secret_file (never the secret)."""
+        if not isinstance(raw, dict) or not {"issuer", "client_id", "client_secret_file"} <= set(
+            raw
+        ):
+            raise WebSettingsError("oidc needs issuer, client_id and client_secret_file")
+        if "client_secret" in raw:
+            raise WebSettingsError("oidc: put the client secret in client_secret_file, not inline")
+        issuer = str(raw["issuer"]).rstrip("/")
+        if not issuer.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
+            raise WebSettingsError("oidc.issuer must be an https:// URL")
+        return cls(
+            issuer=issuer,
+            client_id=str(raw["client_id"]),
+            client_secret_file=(base / str(raw["client_secret_file"])).resolve(),
+            email_domain=str(raw["email_domain"]).lower() if raw.get("email_domain") else None,
+            redirect_url=str(raw["redirect_url"]) if raw.get("redirect_url") else None,
+        )
 
 
 @dataclass
@@ -53,6 +93,7 @@ class WebSettings:
     verifier: str | None = None  # agent id of the employer check's verifier
     state: str | None = None  # the state's endorser agent
     registrar: str | None = None  # the college whose registrar console this is
+    hosted: str | None = None  # the state's hosted agent, where learners' wallets are tenants
     host: str = "127.0.0.1"
     port: int = 0  # 0: any free port; the bound URL goes to url_file
     url_file: Path | None = None
@@ -61,9 +102,10 @@ class WebSettings:
     secure_cookies: bool = False  # true behind HTTPS
     session_minutes: int = 480
     checks_per_minute: int = 20  # per client address, on the anonymous check page
+    oidc: OidcSettings | None = None  # sign-in with the state's OpenID Connect provider
 
     def agent(self, role: str) -> AgentLink | None:
-        """The agent serving ``role`` (``verifier``, ``state`` or ``registrar``), if configured."""
+        """The agent serving ``role`` (verifier, state, registrar or hosted), if configured."""
         agent_id = getattr(self, role)
         return self.agents.get(agent_id) if agent_id else None
 
@@ -115,8 +157,9 @@ class WebSettings:
             secure_cookies=bool(raw.get("secure_cookies", False)),
             session_minutes=int(raw.get("session_minutes", 480)),
             checks_per_minute=int(raw.get("checks_per_minute", 20)),
+            oidc=OidcSettings.from_mapping(raw["oidc"], base) if raw.get("oidc") else None,
         )
-        for role in ("verifier", "state", "registrar"):
+        for role in ("verifier", "state", "registrar", "hosted"):
             agent_id = raw.get(role)
             if agent_id is not None and agent_id not in agents:
                 raise WebSettingsError(f"{role}: {agent_id!r} is not one of the agents listed")

@@ -43,6 +43,7 @@ from ler_ledger.validators import (
 
 from . import api_examples
 from .acapy import did_web, presentations, wiring
+from .acapy.credential_types import credential_type_routes
 from .acapy.environment import AgentEnvironment
 from .acapy.errors import BadgesInputError, IssuanceRefused
 from .acapy.holder import BadgePresenter
@@ -533,6 +534,7 @@ async def register(app: web.Application) -> None:
             web.post("/ler/badges/presentations/{pres_ex_id}/verify", presentation_verify),
             web.get("/ler/badges/presentations/{pres_ex_id}", presentation_get, allow_head=False),
             web.post("/ler/badges/presentations/{pres_ex_id}/send-presentation", send_presentation),
+            *credential_type_routes(),
             *exchange_admin_routes(),
             *registry_admin_routes(),
         ]

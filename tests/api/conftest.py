@@ -19,7 +19,9 @@ import yaml
 from ler_chain import LedgerClient, LocalSigner
 from ler_node.ledger.local import LedgerUp
 from ler_node.network.admin import AdminClient
-from ler_node.processes import ProcessFiles, free_port
+from ler_node.processes import ProcessFiles, free_port, says_port_taken
+
+PORT_ATTEMPTS = 3
 
 
 @dataclass
@@ -33,13 +35,68 @@ class Agent:
     did: str
 
 
+def _command(plugin_config: Path, admin_port: int, inbound_port: int) -> list[str]:
+    return [
+        str(Path(sys.executable).with_name("aca-py")),
+        "start",
+        "--label",
+        "API fuzz target",
+        "--inbound-transport",
+        "http",
+        "127.0.0.1",
+        str(inbound_port),
+        "--outbound-transport",
+        "http",
+        "--endpoint",
+        f"http://127.0.0.1:{inbound_port}",
+        "--admin",
+        "127.0.0.1",
+        str(admin_port),
+        "--wallet-type",
+        "askar-anoncreds",
+        "--wallet-name",
+        "api-fuzz",
+        "--auto-provision",
+        "--no-ledger",
+        *("--plugin", "ler_ledger", "--plugin", "ler_badges", "--plugin", "ler_hiring"),
+        "--plugin-config",
+        str(plugin_config),
+        "--log-level",
+        "info",
+    ]
+
+
+async def _started(
+    files: ProcessFiles, plugin_config: Path, env: dict[str, str], home: Path
+) -> AdminClient:
+    """The agent, ready; started again on other ports if it found one of its ports taken."""
+    for _ in range(PORT_ATTEMPTS):
+        admin_port, inbound_port = free_port(), free_port()
+        files.start(_command(plugin_config, admin_port, inbound_port), env=env, cwd=home)
+        admin = AdminClient(
+            "api agent", f"http://127.0.0.1:{admin_port}", env["ACAPY_ADMIN_API_KEY"]
+        )
+        for _ in range(240):
+            if await admin.ready():
+                return admin
+            if (failed := files.exited_early()) is not None:
+                break
+            await asyncio.sleep(0.25)
+        else:
+            failed = None
+        await admin.close()
+        files.kill()
+        if failed is None or not says_port_taken(str(failed)):
+            pytest.fail("the API agent never became ready:\n" + files.log_file.read_text()[-3000:])
+    pytest.fail(f"the API agent found its ports taken {PORT_ATTEMPTS} times")
+
+
 @pytest.fixture(scope="module")
 async def agent(
     ledger: LedgerUp, trustee: LocalSigner, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Agent]:
     """``aca-py start`` with both plugins and an admin API key; killed after the module."""
     home = tmp_path_factory.mktemp("api-agent")
-    admin_port, inbound_port = free_port(), free_port()
     api_key = secrets.token_hex(24)
     plugin_config = home / "plugins.yml"
     plugin_config.write_text(
@@ -58,60 +115,19 @@ async def agent(
         "utf-8",
     )
     files = ProcessFiles("api agent", home / "agent.pid", home / "agent.log")
-    files.start(
-        [
-            str(Path(sys.executable).with_name("aca-py")),
-            "start",
-            "--label",
-            "API fuzz target",
-            "--inbound-transport",
-            "http",
-            "127.0.0.1",
-            str(inbound_port),
-            "--outbound-transport",
-            "http",
-            "--endpoint",
-            f"http://127.0.0.1:{inbound_port}",
-            "--admin",
-            "127.0.0.1",
-            str(admin_port),
-            "--admin-api-key",
-            api_key,
-            "--wallet-type",
-            "askar-anoncreds",
-            "--wallet-name",
-            "api-fuzz",
-            "--wallet-key",
-            secrets.token_hex(16),
-            "--auto-provision",
-            "--no-ledger",
-            "--plugin",
-            "ler_ledger",
-            "--plugin",
-            "ler_badges",
-            "--plugin-config",
-            str(plugin_config),
-            "--log-level",
-            "info",
-        ],
-        env={"HOME": str(home)},
-        cwd=home,
-    )
-    base_url = f"http://127.0.0.1:{admin_port}"
-    admin = AdminClient("api agent", base_url, api_key)
+    # secrets in the environment, never on the command line (ACA-Py reads ACAPY_* for its flags)
+    env = {
+        "HOME": str(home),
+        "ACAPY_ADMIN_API_KEY": api_key,
+        "ACAPY_WALLET_KEY": secrets.token_hex(16),
+    }
+    admin = await _started(files, plugin_config, env, home)
     try:
-        for _ in range(240):
-            if await admin.ready():
-                break
-            assert files.exited_early() is None, files.log_file.read_text()[-3000:]
-            await asyncio.sleep(0.25)
-        else:
-            pytest.fail("the API agent never became ready:\n" + files.log_file.read_text()[-3000:])
         account = await admin.get("/ler/account")
         async with LedgerClient(ledger.descriptor, trustee) as state:
             await state.send(state.roles.grant("ENDORSER", account["address"]))
         created = await admin.post("/ler/did/create", {"public": True, "endpoint": ""})
-        yield Agent(base_url, api_key, files, admin, created["did"])
+        yield Agent(admin.base_url, api_key, files, admin, created["did"])
     finally:
         await admin.close()
         files.kill()  # its wallet is thrown away with the tmp dir: no graceful stop to wait for

@@ -21,6 +21,7 @@ from schemathesis.openapi import from_url
 from schemathesis.schemas import BaseSchema
 
 from ler_badges import routes as badges_routes
+from ler_hiring import routes as hiring_routes
 from ler_ledger import routes as ledger_routes
 
 from .conftest import Agent
@@ -62,10 +63,11 @@ def http(agent: Agent) -> Iterator[requests.Session]:
 
 
 async def test_every_ler_operation_is_fuzzed(ler_schema: BaseSchema) -> None:
-    """The fuzzed operations are exactly the routes both plugins register."""
+    """The fuzzed operations are exactly the routes the plugins register."""
     app = web.Application()
     await ledger_routes.register(app)
     await badges_routes.register(app)
+    await hiring_routes.register(app)
     registered = {
         f"{route.method.lower()} {route.resource.canonical}"
         for route in app.router.routes()

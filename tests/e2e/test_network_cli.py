@@ -84,6 +84,13 @@ async def test_up_demo_status_down_up_keeps_credentials(network: Network, tmp_pa
     status = json.loads(await in_thread("network", "status", "--data-dir", str(data), "--json"))
     assert status["healthy"] and status["block"] > 10
     assert status["pending_endorsements"] == 0
+    [web] = [p for p in status["parts"] if p["part"] == "web app"]
+    assert web == {
+        "part": "web app",
+        "healthy": True,
+        "detail": network.info.web_url,
+        "log": web["log"],
+    }
 
     try:
         assert "network down" in await in_thread("network", "down", "--data-dir", str(data))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from packaging_testkit import AGENT_ENV_FILES, run_cli
+from packaging_testkit import AGENT_ENV_FILES, API_KEY_FILES, run_cli
 
 from ler_node.ledger.keystore import PASSWORD_ENV
 
@@ -30,5 +30,7 @@ def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.exit_code == 0, result.output
     for name in AGENT_ENV_FILES:
         (root / name).write_text("ACAPY_ADMIN_API_KEY=test-admin\nACAPY_WALLET_KEY=test-wallet\n")
+    for name in API_KEY_FILES:
+        (root / name).write_text("test-admin\n")
     (root / "postgres.password").write_text("test-postgres\n")
     return root

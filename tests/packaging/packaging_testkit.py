@@ -16,6 +16,8 @@ AGENT_ENV_FILES = (
     "employer-agent.env",
     "hosted-agent.env",
 )
+#: each agent's admin API key alone, the web app's docker secrets
+API_KEY_FILES = tuple(name.replace(".env", ".api-key") for name in AGENT_ENV_FILES)
 
 
 def run_cli(*args: str) -> Result:

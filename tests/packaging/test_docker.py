@@ -21,13 +21,16 @@ from packaging.utils import canonicalize_name
 from packaging_testkit import DOCKER, REPO
 
 from ler_node.ledger.genesis import decode_qbft_extra_data
+from ler_web.web_settings import WebSettings
 
 VALIDATORS = [f"validator{i}" for i in range(1, 5)]
 AGENTS = ["state-agent", "college-agent", "employer-agent"]
-SERVICES = {*VALIDATORS, "deploy", "tails", "resolver", *AGENTS, "postgres", "hosted-agent"}
+SERVICES = {*VALIDATORS, "deploy", "tails", "resolver", *AGENTS, "postgres", "hosted-agent", "web"}
 STATUS_LIST_PORT = 8032  # a college's public Open Badges status lists
 AGENT_ADMIN_PORT = 8021
 AGENT_INBOUND_PORT = 8020
+WEB_PORT = 8090
+WEB_KEYS = Path("/run/ler-web")  # where docker/web/start.sh copies the API key secrets
 DEPLOY = (
     "ler-node ledger deploy --rpc-url http://validator1:8545 --network besu-compose "
     "--key-file /secrets/trustee.json --password-file /secrets/trustee.password "
@@ -225,7 +228,7 @@ def test_agent_command_lines_parse_with_acapy(
         settings = init_argument_parser(parser)(parser.parse_args(argv))
         assert settings["wallet.type"] == "askar-anoncreds"
         assert settings["ledger.disabled"] is True
-        assert settings["external_plugins"] == ["ler_ledger", "ler_badges"]
+        assert settings["external_plugins"] == ["ler_ledger", "ler_badges", "ler_hiring"]
         assert settings["plugin_config"]["ler"] == {"descriptor": "/network/network.json"}
         if name == "college-agent":
             assert (
@@ -299,7 +302,8 @@ def test_agent_image_is_pinned_non_root_and_health_checked() -> None:
     (cmd,) = [json.loads(value) for kind, value in steps if kind == "CMD"]
     assert entry == ["aca-py", "start"]
     assert cmd == [
-        "--plugin", "ler_ledger", "--plugin", "ler_badges", "--plugin-config", "/config/plugins.yml"
+        "--plugin", "ler_ledger", "--plugin", "ler_badges", "--plugin", "ler_hiring",
+        "--plugin-config", "/config/plugins.yml",
     ]  # fmt: skip
     ignore = (DOCKER / "agent" / "Dockerfile.dockerignore").read_text().splitlines()
     assert "*" in ignore and "!docker/secrets" not in " ".join(ignore)
@@ -361,3 +365,118 @@ def test_hosted_agent_is_multitenant_on_postgres(
         "POSTGRES_PASSWORD",
     ):
         assert f"{secret}=" not in text and f"{secret}:" not in text, secret
+
+
+# -- the web pages ---------------------------------------------------------------------------------
+
+
+def test_web_app_gets_the_agents_api_keys_alone(
+    rendered: dict[str, Any], secrets_dir: Path
+) -> None:
+    web = rendered["services"]["web"]
+    assert web["entrypoint"] == ["/bin/sh", "/etc/ler/start.sh"]
+    assert web["command"] == ["serve", "--config", "/etc/ler/web.yml"]
+    # no env file: neither a wallet key nor anything else of the agents' .env files
+    assert "env_file" not in web
+    assert not any(k.startswith("ACAPY_") for k in web.get("environment") or {})
+    agents = [*AGENTS, "hosted-agent"]
+    assert {s["target"] for s in web["secrets"]} == {f"{a}.api-key" for a in agents}
+    for secret in web["secrets"]:
+        file = Path(rendered["secrets"][secret["source"]]["file"])
+        assert file.parent == secrets_dir and file.name == secret["target"]
+        assert "WALLET" not in file.read_text()
+    for name in agents:  # and no other service gets them
+        assert "secrets" not in rendered["services"][name]
+    assert {a: web["depends_on"][a]["condition"] for a in agents} == dict.fromkeys(
+        agents, "service_healthy"
+    )
+    start = (DOCKER / "web" / "start.sh").read_text()
+    assert "for key in /run/secrets/*.api-key; do" in start
+    assert f'-o ler -g ler "$key" {WEB_KEYS}/' in start
+    assert "os.setuid(user.pw_uid)" in start and '"-m", "ler_web"' in start
+    result = subprocess.run(["sh", "-n", str(DOCKER / "web" / "start.sh")], check=False)
+    assert result.returncode == 0
+
+
+def test_web_app_is_published_for_a_tls_proxy_and_health_checked(
+    rendered: dict[str, Any],
+) -> None:
+    web = rendered["services"]["web"]
+    assert [(p["host_ip"], p["target"], p["published"]) for p in web["ports"]] == [
+        ("127.0.0.1", WEB_PORT, str(WEB_PORT))
+    ]
+    assert f"http://127.0.0.1:{WEB_PORT}/healthz" in web["healthcheck"]["test"][-1]
+    assert web["healthcheck"]["test"][0] == "CMD"
+    volumes = {v["target"]: v for v in web["volumes"]}
+    assert volumes["/data"]["type"] == "volume" and volumes["/data"]["source"] == "web-data"
+    for target in ("/etc/ler/web.yml", "/etc/ler/start.sh"):
+        assert volumes[target]["type"] == "bind" and volumes[target]["read_only"] is True
+    assert volumes["/etc/ler/web.yml"]["source"] == str(DOCKER / "web" / "web.yml")
+    assert web["networks"].keys() == {"agents"}
+
+
+def test_web_settings_name_the_agents_by_service(rendered: dict[str, Any]) -> None:
+    settings = WebSettings.load(DOCKER / "web" / "web.yml")
+    assert (settings.host, settings.port) == ("0.0.0.0", WEB_PORT)
+    assert settings.secure_cookies is True and settings.oidc is None
+    assert settings.accounts_file.parent == Path("/data") == settings.session_key_file.parent
+    assert settings.tails_url == "http://tails:6543"
+    services = rendered["services"]
+    targets = {s["target"] for s in services["web"]["secrets"]}
+    by_service = {}
+    for agent in settings.agents.values():
+        service = agent.admin_url.removeprefix("http://").removesuffix(f":{AGENT_ADMIN_PORT}")
+        assert agent.admin_url == f"http://{service}:{AGENT_ADMIN_PORT}"
+        assert f"{AGENT_ADMIN_PORT}/status/live" in services[service]["healthcheck"]["test"][-1]
+        assert agent.api_key_file.parent == WEB_KEYS and agent.api_key_file.name in targets
+        by_service[service] = agent.id
+    assert set(by_service) == {*AGENTS, "hosted-agent"}
+    roles = {role: settings.agent(role) for role in ("state", "verifier", "registrar", "hosted")}
+    assert {role: agent.admin_url for role, agent in roles.items() if agent} == {
+        "state": "http://state-agent:8021",
+        "verifier": "http://employer-agent:8021",
+        "registrar": "http://college-agent:8021",
+        "hosted": "http://hosted-agent:8021",
+    }
+
+
+def test_agent_image_serves_the_pinned_htmx() -> None:
+    package = json.loads((REPO / "ledger_config" / "package.json").read_text())
+    version = package["dependencies"]["htmx.org"]
+    steps = instructions(DOCKER / "agent" / "Dockerfile")
+    (add,) = [value for kind, value in steps if kind == "ADD"]
+    assert re.match(r"--checksum=sha256:[0-9a-f]{64} ", add)
+    assert f"https://registry.npmjs.org/htmx.org/-/htmx.org-{version}.tgz" in add
+    settings = WebSettings.load(DOCKER / "web" / "web.yml")
+    unpack = f"-C {settings.htmx_file.parent} --strip-components=2 package/dist/htmx.min.js"
+    assert any(kind == "RUN" and unpack in value for kind, value in steps)
+    assert settings.htmx_file.name == "htmx.min.js"
+
+
+def secrets_commands(doc: Path, fence: str) -> str:
+    """The commands of a doc that make the agents' secrets: from the first loop over the agents
+    up to starting the network (the genesis before needs ``ler-node``, the start Docker)."""
+    block = doc.read_text().split(fence, 1)[1].split("```", 1)[0]
+    commands = block[block.index("for agent in") :]
+    return re.split(r"^(?:docker compose|# 3\.)", commands, maxsplit=1, flags=re.M)[0]
+
+
+@pytest.mark.parametrize(
+    ("doc", "fence"),
+    [("docker/secrets/README.md", "```bash\n"), ("docs/operators.md", "```sh production\n")],
+)
+def test_the_docs_make_each_api_key_file_with_the_agents_key_alone(
+    doc: str, fence: str, tmp_path: Path
+) -> None:
+    (tmp_path / "docker" / "secrets").mkdir(parents=True)
+    script = "set -euo pipefail\n" + secrets_commands(REPO / doc, fence)
+    subprocess.run(["bash", "-c", script], cwd=tmp_path, check=True)
+    secrets = tmp_path / "docker" / "secrets"
+    for agent in [*AGENTS, "hosted-agent"]:
+        env = dict(
+            line.split("=", 1) for line in (secrets / f"{agent}.env").read_text().splitlines()
+        )
+        key_file = secrets / f"{agent}.api-key"
+        assert key_file.read_text() == env["ACAPY_ADMIN_API_KEY"] + "\n", agent
+        assert key_file.stat().st_mode & 0o077 == 0, agent
+        assert env["ACAPY_WALLET_KEY"] not in key_file.read_text()

@@ -207,4 +207,8 @@ async def test_the_registrar_makes_an_invitation_link(page: Page, site: Site) ->
     await page.get_by_role("button", name="Make an invitation link").click()
     link = page.get_by_label("Invitation link for Jordan Rivera")
     await expect(link).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+\?oob="))
+    qr = page.get_by_role("img", name="QR code of the invitation link for Jordan Rivera")
+    assert (await qr.get_attribute("src") or "").startswith("data:image/svg+xml;base64,")
+    email = page.get_by_label("E-mail to send to Jordan Rivera")
+    await expect(email).to_have_value(re.compile(re.escape(await link.input_value())))
     assert await serious_violations(page) == []

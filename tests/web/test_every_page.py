@@ -19,8 +19,32 @@ from .webkit import DESKTOP, PHONE, Issued, Site, new_page, serious_violations, 
 pytestmark = pytest.mark.e2e
 
 ANONYMOUS = ["/", "/check", "/sign-in", "/no-such-page"]
-STATE = ["/state", "/state/accreditations", "/state/endorsements", "/state/ledger"]
-REGISTRAR = ["/registrar", "/registrar/ledger-writes", "/registrar/invite"]
+STATE = [
+    "/state",
+    "/state/accreditations",
+    "/state/endorsements",
+    "/state/ledger",
+    "/state/ledger/history",
+    "/state/roles",
+]
+REGISTRAR = [
+    "/registrar",
+    "/registrar/ledger-writes",
+    "/registrar/invite",
+    "/registrar/issue",
+    "/registrar/types",
+    "/registrar/batches",
+]
+LEARNER = ["/wallet", "/wallet/receive", "/wallet/requests", "/wallet/backup"]
+EMPLOYER = ["/employer"]
+#: who signs in (an account of the accounts note) and the pages they see
+VISITS = (
+    (None, ANONYMOUS),
+    ("state-officer", STATE),
+    ("registrar", REGISTRAR),
+    ("learner", LEARNER),
+    ("employer", EMPLOYER),
+)
 
 
 def _name(path: str) -> str:
@@ -46,7 +70,7 @@ async def test_every_page_is_accessible_and_fits_a_phone(
     browser: Browser, site: Site, badges: list[Issued]
 ) -> None:
     problems: list[str] = []
-    for who, paths in ((None, ANONYMOUS), ("state-officer", STATE), ("registrar", REGISTRAR)):
+    for who, paths in VISITS:
         context = await new_page(browser, site, PHONE)
         page = await context.new_page()
         if who:

@@ -121,3 +121,31 @@ async def _signed(college: AdminClient, cred_ex_id: str) -> dict[str, Any]:
         assert record["cred_ex_record"]["state"] != "abandoned", record["cred_ex_record"]
         await asyncio.sleep(0.1)
     raise AssertionError(f"the college never issued {cred_ex_id}")
+
+
+async def overflow(page: Page) -> list[str]:
+    """What makes the page wider than the window: [] if it fits, as on a phone it must.
+
+    Each element reaching past the right edge that no scrolling box of its own holds in.
+    """
+    return await page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth <= width) return [];
+            const held = e => {
+                for (let p = e.parentElement; p; p = p.parentElement) {
+                    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)
+                        && p !== document.documentElement && p !== document.body) return true;
+                }
+                return false;
+            };
+            const wide = [...document.body.querySelectorAll('*')]
+                .filter(e => !held(e)
+                    && (e.getBoundingClientRect().right + window.scrollX > width + 1
+                        || (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0
+                            && getComputedStyle(e).overflowX === 'visible')))
+                .map(e => `${e.tagName.toLowerCase()}.${e.className}: `
+                    + e.textContent.trim().slice(0, 40));
+            return wide.length ? wide : [`${document.documentElement.scrollWidth - width}px wider`];
+        }"""
+    )
