@@ -25,10 +25,14 @@ $(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 demo: deps
 	$(BIN)/ler-node demo
 
+# two workers (TEST_WORKERS), each with its own session network (tests/conftest.py), each given
+# whole test modules (so a module's fixtures are made once)
+TEST_WORKERS ?= 2
+
 test: deps $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # the unit layer: no anvil, no agents (markers: tests/conftest.py), in under a minute; anvil is
 # hidden, so a test that starts one without its marker fails here

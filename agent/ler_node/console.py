@@ -15,14 +15,18 @@ err_console = Console(stderr=True, highlight=False, width=WIDTH)
 
 def step(message: str) -> None:
     """One progress line."""
-    console.print(f"[dim]•[/dim] {message}")
+    console.print(f"[dim]•[/dim] {message}", soft_wrap=True)
 
 
 def fail(message: str, hint: str = "", log: str | None = None) -> None:
-    """Print an error with its log and next step, then exit 1."""
-    err_console.print(f"[bold red]error:[/bold red] {message}")
+    """Print an error with its log and next step, then exit 1.
+
+    Lines are not broken (``soft_wrap``): a path or message stays whole for whoever searches or
+    copies it; a terminal wraps it for the eye.
+    """
+    err_console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
     if log:
-        err_console.print(f"[dim]log:[/dim] {log}")
+        err_console.print(f"[dim]log:[/dim] {log}", soft_wrap=True)
     if hint:
-        err_console.print(f"[bold]next:[/bold] {hint}")
+        err_console.print(f"[bold]next:[/bold] {hint}", soft_wrap=True)
     sys.exit(1)

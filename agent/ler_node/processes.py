@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -33,8 +34,31 @@ def require_free_port(port: int, what: str, hint: str) -> None:
         raise PortInUseError(f"port {port} on 127.0.0.1, needed by {what}, is in use", hint=hint)
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_SERVER_PORT = 10000
+
+
+def server_ports() -> range:
+    """Ports to pick servers' ports from: below the OS's ephemeral range.
+
+    The OS gives every outgoing connection a local port from its ephemeral range (Linux:
+    32768-60999). A server's port picked there can be taken by some connection while the server
+    restarts, so it could not come back on it; below that range only another server takes one.
+    """
+    try:
+        low = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    return range(LOWEST_SERVER_PORT, low) if low > LOWEST_SERVER_PORT + 1000 else range(0)
+
+
 def free_port() -> int:
-    """A port the OS considers free right now."""
+    """A port free right now, below the ephemeral range if the OS says where that is."""
+    candidates = server_ports()
+    for _ in range(50 if candidates else 0):
+        port = secrets.choice(candidates)
+        if port_is_free(port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -94,14 +94,14 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Work:
     did_signer = did_web_module.did_signer
 
     async def counted_did_signer(*args: Any) -> Any:
-        work.signer_lookups += 1
+        work.signer_lookups += work.counting
         return await did_signer(*args)
 
     monkeypatch.setattr(did_web_module, "did_signer", counted_did_signer)
 
     class CountedMultikeyManager(MultikeyManager):
         async def resolve_and_bind_kid(self, kid: str) -> Any:
-            work.signer_lookups += 1
+            work.signer_lookups += work.counting
             return await super().resolve_and_bind_kid(kid)
 
     # our suite's own lookup (ACA-Py's verification key strategy checks the method once more,
@@ -147,6 +147,13 @@ async def issue_by_offer(college: Any, credential: dict, monkeypatch: pytest.Mon
     return vc.serialize()
 
 
+async def first_issuance(college: Any, work: Work, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A badge issued uncounted: a college's first one also publishes its status lists, signed."""
+    work.counting = False
+    await issue_by_offer(college, template(), monkeypatch)
+    work.counting = True
+
+
 async def verified(college: Any, credential: dict) -> None:
     async def resolve(method: str) -> bytes:
         return (await resolve_key(college.profile, method)).public_key
@@ -155,6 +162,7 @@ async def verified(college: Any, credential: dict) -> None:
 
 
 async def test_a_badge_is_checked_canonicalized_and_signed_once(college, work, monkeypatch):
+    await first_issuance(college, work, monkeypatch)
     signed = await issue_by_offer(college, template(), monkeypatch)
     work.counting = False
     once = {"validations": 1, "check_canonicalizations": 1, "signing_canonicalizations": 1}
@@ -166,6 +174,7 @@ async def test_a_badge_is_checked_canonicalized_and_signed_once(college, work, m
 async def test_a_clr_and_what_it_bundles_are_each_checked_and_signed_once(
     college, work, monkeypatch
 ):
+    await first_issuance(college, work, monkeypatch)
     clr = {
         "name": "Advanced Manufacturing transcript",
         "credentialSubject": {

@@ -173,4 +173,6 @@ async def test_every_ler_route_validates_its_inputs() -> None:
                 if isinstance(field, fields.Int):
                     assert any(isinstance(v, validate.Range) for v in field.validators), name
         checked += 1
-    assert checked == 36  # 28 + 4 VC-API exchanges + issuer registry + 2 did:web + ledger records
+    # 28 + 4 VC-API exchanges + issuer registry + 2 did:web + ledger records + 3 credential types
+    # + 4 governance and ledger history
+    assert checked == 43

@@ -46,6 +46,7 @@ def test_public_modules_are_the_documented_ones() -> None:
         ("agent/ler_chain", ("acapy_agent", "ler_ledger", "ler_badges", "ler_node")),
         ("plugins/ler_ledger", ("ler_node", "ler_badges")),
         ("plugins/ler_badges", ("ler_node",)),
+        ("plugins/ler_hiring", ("ler_node", "ler_web", "ler_tenants")),
     ],
 )
 def test_layers_import_only_downwards(package: str, forbidden: tuple[str, ...]) -> None:
@@ -58,9 +59,10 @@ def test_layers_import_only_downwards(package: str, forbidden: tuple[str, ...]) 
     assert offenders == []
 
 
-def test_badges_use_only_what_ler_ledger_exports() -> None:
+@pytest.mark.parametrize("package", ["plugins/ler_badges", "plugins/ler_hiring"])
+def test_badges_use_only_what_ler_ledger_exports(package: str) -> None:
     offenders: list[str] = []
-    for path, node in imports_of(ROOT / "plugins/ler_badges"):
+    for path, node in imports_of(ROOT / package):
         for module in imported_modules(node):
             if module == "ler_ledger" and isinstance(node, ast.ImportFrom):
                 offenders += [

@@ -89,3 +89,21 @@ def test_a_process_that_logged_it_is_done_is_killed_rather_than_awaited(tmp_path
     [again] = started(tmp_path / "again", SLOW_TO_STOP.replace("ready", "ready files closed"), 1)
     assert stop_all([again], timeout=60, done_when="files closed") == [True]
     assert noted(again, "exit") > noted(again, "term")
+
+
+def test_server_ports_are_picked_below_the_ephemeral_range(monkeypatch, tmp_path: Path) -> None:
+    """No outgoing connection can take a picked port while its server restarts."""
+    import ler_node.processes as processes
+
+    ephemeral = tmp_path / "ip_local_port_range"
+    ephemeral.write_text("32768\t60999\n")
+    monkeypatch.setattr(processes, "EPHEMERAL_RANGE", ephemeral)
+    picked = {processes.free_port() for _ in range(20)}
+    assert all(processes.LOWEST_SERVER_PORT <= port < 32768 for port in picked), picked
+    assert len(picked) > 1  # picked at random, so two parts picking at once rarely collide
+
+    ephemeral.write_text("1024\t65535\n")  # no room below it: the OS picks
+    assert processes.server_ports() == range(0)
+    assert 0 < processes.free_port() < 65536
+    monkeypatch.setattr(processes, "EPHEMERAL_RANGE", tmp_path / "missing")
+    assert processes.server_ports() == range(0)
