@@ -12,9 +12,11 @@ starts, so the tests that come before the first end-to-end test run while it boo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import yaml
 from aiohttp import web
 
 from ler_node.ledger.local import LedgerHome
+from ler_node.network import flows
 from ler_node.network.admin import AdminClient
 from ler_node.network.agents import AgentHome
 from ler_node.network.launcher import NetworkInfo, connect, network_up, tails_process
@@ -219,6 +222,23 @@ class Network:
     def admin(self, agent_id: str) -> AdminClient:
         """One agent's admin API."""
         return self.home(agent_id).admin()
+
+    @contextlib.asynccontextmanager
+    async def admins_with_the_college_accredited(
+        self, *agent_ids: str
+    ) -> AsyncIterator[dict[str, AdminClient]]:
+        """Admin clients of ``agent_ids`` (the state among them), the college accredited for
+        Certificates (as every test that issues them sets; never withdrawn); closed after.
+        """
+        clients = {agent_id: self.admin(agent_id) for agent_id in agent_ids}
+        try:
+            await flows.set_accreditation(
+                clients["state"], self.did("college"), "Certificate", "accredit"
+            )
+            yield clients
+        finally:
+            for client in clients.values():
+                await client.close()
 
     def did(self, agent_id: str) -> str:
         """An agent's public DID."""

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from .agent_calls import AgentApi
 from .rate_limit import RateLimit
+from .share_links import ShareLinkStore
 from .user_accounts import AccountStore
 from .web_settings import WebSettings
 
@@ -15,6 +16,7 @@ SETTINGS = web.AppKey("settings", WebSettings)
 AGENTS = web.AppKey("agents", dict[str, AgentApi])
 ACCOUNTS = web.AppKey("accounts", AccountStore)
 CHECK_LIMIT = web.AppKey("check_limit", RateLimit)
+SHARE_LINKS = web.AppKey("share_links", ShareLinkStore)
 #: learners' wallets on the hosted agent (a ``learner_tenant.TenantApis``)
 TENANTS: web.AppKey[Any] = web.AppKey("tenants")
 

@@ -12,9 +12,10 @@ from typing import Any
 from aiohttp import web
 
 from .agent_calls import AgentCallError
-from .app_keys import CHECK_LIMIT, agent_api
+from .app_keys import ACCOUNTS, CHECK_LIMIT, SHARE_LINKS, agent_api
 from .check_words import explain
 from .page_rendering import page
+from .share_links import LinkGone, ShareLink, ShareLinkError, UnknownLink, token_in
 
 MAX_CREDENTIAL = 512 * 1024
 
@@ -54,33 +55,73 @@ def _parse(text: str, field: str) -> tuple[dict[str, Any] | None, dict[str, str]
     return credential, {}
 
 
-async def check(request: web.Request) -> web.Response:
-    """Verify the credential sent and show the verdict."""
-    request.app[CHECK_LIMIT].take(request.remote or "unknown")
-    form = await request.post()
-    text, errors, pasted = _read(form)
-    credential = None
-    if not errors:
-        uploaded = isinstance(form.get("credential_file"), web.FileField) and bool(
-            form["credential_file"].filename
-        )
-        credential, errors = _parse(text, "credential_file" if uploaded else "credential")
-    if errors or credential is None:
-        return await page(request, "check.html", {"errors": errors, "pasted": pasted}, status=400)
+class CheckFailed(Exception):
+    """The verifier could not check a credential: ``message`` for a person, HTTP ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+async def verify(request: web.Request, credential: dict[str, Any]) -> dict[str, Any]:
+    """The verifier agent's verdict on ``credential``, in plain words (see ``check_words``)."""
     try:
         verdict = await agent_api(request, "verifier").post(
             "/ler/badges/verify", {"credential": credential}
         )
     except AgentCallError as exc:
         if exc.status == 0 or exc.status >= 500:
-            message = "The checking service is not answering. Try again in a few minutes."
-            return await page(
-                request, "check.html", {"errors": {"credential": message}, "pasted": pasted}, 503
-            )
-        message = f"The credential could not be checked: {exc.message}"
-        return await page(
-            request, "check.html", {"errors": {"credential": message}, "pasted": pasted}, 400
+            raise CheckFailed(
+                "The checking service is not answering. Try again in a few minutes.", 503
+            ) from exc
+        raise CheckFailed(f"The credential could not be checked: {exc.message}", 400) from exc
+    return explain(verdict, credential)
+
+
+def shared_link(request: web.Request, pasted: str) -> tuple[ShareLink | None, str]:
+    """The share link of this site ``pasted`` names: (link, "") or (None, why not).
+
+    (None, "") when ``pasted`` is no web address. Another site's link is never fetched.
+    """
+    try:
+        token = token_in(pasted, str(request.url.origin()))
+        return (request.app[SHARE_LINKS].open(token), "") if token else (None, "")
+    except LinkGone as exc:
+        return None, f"This share link has been {exc.why}: ask the learner for a new one"
+    except UnknownLink:
+        return None, "No share link of this site has this address: check you copied all of it"
+    except ShareLinkError as exc:
+        return None, str(exc)
+
+
+async def check(request: web.Request) -> web.Response:
+    """Verify the credential sent (pasted, uploaded, or a share link) and show the verdict."""
+    request.app[CHECK_LIMIT].take(request.remote or "unknown")
+    form = await request.post()
+    text, errors, pasted = _read(form)
+    credential, shared = None, None
+    if not errors:
+        uploaded = isinstance(form.get("credential_file"), web.FileField) and bool(
+            form["credential_file"].filename
         )
-    return await page(
-        request, "check.html", {"errors": {}, "result": explain(verdict, credential), "pasted": ""}
-    )
+        shared, refused = (None, "") if uploaded else shared_link(request, text)
+        if refused:
+            errors = {"credential": refused}
+        elif shared:
+            credential = shared.credential
+        else:
+            credential, errors = _parse(text, "credential_file" if uploaded else "credential")
+    if errors or credential is None:
+        return await page(request, "check.html", {"errors": errors, "pasted": pasted}, status=400)
+    try:
+        result = await verify(request, credential)
+    except CheckFailed as exc:
+        return await page(
+            request,
+            "check.html",
+            {"errors": {"credential": exc.message}, "pasted": pasted},
+            exc.status,
+        )
+    account = request.app[ACCOUNTS].get(shared.username) if shared else None
+    context = {"result": result, "pasted": "", "shared": shared, "name": account and account.name}
+    return await page(request, "check.html", {"errors": {}, **context})

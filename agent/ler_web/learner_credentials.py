@@ -13,9 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from .agent_calls import AgentCallError, quoted
+from .app_keys import SHARE_LINKS
 from .check_words import explain
 from .learner_tenant import TenantApi, learner_only, wallet
 from .page_rendering import page
+from .share_links import LIFETIMES_DAYS
 
 STATUS_WORDS = {
     "valid": "Valid",
@@ -119,22 +121,42 @@ async def _badges(api: TenantApi, names: dict[str, str]) -> list[dict[str, Any]]
 @learner_only
 async def credentials(request: web.Request) -> web.Response:
     """My credentials."""
+    return await credentials_page(request)
+
+
+async def credentials_page(
+    request: web.Request, extra: dict[str, Any] | None = None, status: int = 200
+) -> web.Response:
+    """My credentials, with the learner's live share links (and ``extra`` for the template)."""
     api = wallet(request)
     names = await issuer_names(api)
     held = await _anoncreds(api, names) + await _badges(api, names)
-    return await page(request, "learner_credentials.html", {"credentials": held})
+    links = request.app[SHARE_LINKS].live(request["account"].username)
+    context = {
+        "credentials": held,
+        "share_links": links,
+        "share_origin": str(request.url.origin()),
+        "share_notice": request.query.get("shared", ""),
+        "lifetimes": LIFETIMES_DAYS,
+    }
+    return await page(request, "learner_credentials.html", {**context, **(extra or {})}, status)
+
+
+async def held_badge(request: web.Request, record_id: str) -> dict[str, Any]:
+    """The W3C credential record ``record_id`` of this learner's wallet (404 for any other)."""
+    try:
+        return await wallet(request).get(f"/credential/w3c/{quoted(record_id)}")
+    except AgentCallError as exc:
+        if 400 <= exc.status < 500:
+            raise web.HTTPNotFound() from exc
+        raise
 
 
 @learner_only
 async def badge_json(request: web.Request) -> web.Response:
     """The OB 3.0 JSON of one badge in this learner's wallet (404 for any other id)."""
     record_id = request.match_info["record_id"]
-    try:
-        record = await wallet(request).get(f"/credential/w3c/{quoted(record_id)}")
-    except AgentCallError as exc:
-        if 400 <= exc.status < 500:
-            raise web.HTTPNotFound() from exc
-        raise
+    record = await held_badge(request, record_id)
     body = json.dumps(record.get("cred_value") or record, indent=2)
     return web.Response(
         text=body,

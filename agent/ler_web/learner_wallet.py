@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import learner_backup, learner_credentials, learner_offers, learner_sharing
+from . import (
+    learner_backup,
+    learner_credentials,
+    learner_offers,
+    learner_share_links,
+    learner_sharing,
+)
 
 
 def routes() -> list[web.RouteDef]:
@@ -21,4 +27,5 @@ def routes() -> list[web.RouteDef]:
         web.get("/wallet/backup", learner_backup.backup_form),
         web.post("/wallet/backup", learner_backup.backup),
         web.post("/wallet/restore", learner_backup.restore),
+        *learner_share_links.routes(),
     ]

@@ -18,12 +18,13 @@ from . import (
     state_votes,
 )
 from .agent_calls import AgentApi
-from .app_keys import ACCOUNTS, AGENTS, CHECK_LIMIT, SETTINGS, TENANTS
+from .app_keys import ACCOUNTS, AGENTS, CHECK_LIMIT, SETTINGS, SHARE_LINKS, TENANTS
 from .cookie_sessions import csrf_guard, session_key, sessions
 from .error_pages import error_pages
 from .learner_tenant import TenantApis
 from .page_rendering import page, setup_templates
 from .rate_limit import RateLimit
+from .share_links import ShareLinkStore, store_path
 from .user_accounts import AccountStore
 from .web_settings import WebSettings
 
@@ -89,6 +90,7 @@ def create_app(settings: WebSettings) -> web.Application:
     app[AGENTS] = {agent_id: AgentApi(link) for agent_id, link in settings.agents.items()}
     app[ACCOUNTS] = AccountStore(settings.accounts_file)
     app[CHECK_LIMIT] = RateLimit(settings.checks_per_minute)
+    app[SHARE_LINKS] = ShareLinkStore(store_path(settings.accounts_file))
     app[TENANTS] = TenantApis()
     app.on_cleanup.append(_close_agents)
     setup_templates(app)

@@ -7,13 +7,14 @@ provider) only has to produce an :class:`Account`; see :mod:`ler_web.sign_in`.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from .private_files import write_private_json
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,5 @@ class AccountStore:
         users[username] = {"name": name, "role": role, "password_hash": self._hasher.hash(password)}
         if wallet_id:
             users[username]["wallet_id"] = wallet_id
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"users": users}, out, indent=2)
-        os.chmod(self.path, 0o600)
+        write_private_json(self.path, {"users": users})
         return Account(username, name, role, wallet_id)

@@ -43,16 +43,9 @@ POSTING = {
 
 @pytest.fixture(scope="module")
 async def admins(network: Network) -> AsyncIterator[dict[str, AdminClient]]:
-    clients = {name: network.admin(name) for name in ("state", "college", "learner", "employer")}
-    try:
-        # the college may issue Certificates (as the badges tests also set; never withdrawn there)
-        await flows.set_accreditation(
-            clients["state"], network.did("college"), "Certificate", "accredit"
-        )
+    names = ("state", "college", "learner", "employer")
+    async with network.admins_with_the_college_accredited(*names) as clients:
         yield clients
-    finally:
-        for client in clients.values():
-            await client.close()
 
 
 async def issue_badge(network: Network, admins: dict[str, AdminClient]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import aiohttp
 import pytest
 from netkit import Network
 
-from ler_node.network import flows
 from ler_node.network.admin import AdminClient
 from ler_node.network.local_tls import tls_files
 
@@ -17,15 +16,8 @@ from ler_node.network.local_tls import tls_files
 @pytest.fixture(scope="module")
 async def admins(network: Network) -> AsyncIterator[dict[str, AdminClient]]:
     """Admin clients of the state, the college and the employer; the college accredited."""
-    clients = {name: network.admin(name) for name in ("state", "college", "employer")}
-    try:
-        await flows.set_accreditation(
-            clients["state"], network.did("college"), "Certificate", "accredit"
-        )
-        yield clients
-    finally:
-        for client in clients.values():
-            await client.close()
+    async with network.admins_with_the_college_accredited("state", "college", "employer") as a:
+        yield a
 
 
 @pytest.fixture
