@@ -139,11 +139,16 @@ async def test_the_state_approves_one_held_write_and_refuses_another_with_a_reas
         await expect(decided.get_by_role("row", name=re.compile(names[1]))).to_contain_text(
             "not on the approved programme list"
         )
-        authored = await college.get("/ler/endorsement/requests", role="author")
-    states = {
-        name: next(r["state"] for r in authored["results"] if name in r["object_id"])
-        for name in names
-    }
+        # the refusal reaches the college over DIDComm after the page has said so
+        for _ in range(100):
+            authored = await college.get("/ler/endorsement/requests", role="author")
+            states = {
+                name: next(r["state"] for r in authored["results"] if name in r["object_id"])
+                for name in names
+            }
+            if states[names[1]] != "request-sent":
+                break
+            await asyncio.sleep(0.1)
     assert states[names[1]] == "refused"
     assert states[names[0]] in ("request-sent", "done")  # done once the ledger has it
 
