@@ -9,6 +9,7 @@ that runs real agents is marked ``e2e`` by its module (the ``network`` fixture m
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,24 @@ from eth_account import Account
 from netkit import Boot, Network, WebhookSink
 
 from ler_chain import LedgerClient, LocalSigner, NetworkDescriptor
+from ler_node import processes
 from ler_node.ledger import keystore
 from ler_node.ledger.local import LedgerHome, LedgerUp, ledger_down
 from ler_node.network.launcher import start_ledger
 from ler_node.network.spec import NetworkSpec
+from ler_node.processes import PORT_RANGE_ENV
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Under `pytest -n N` each worker picks its servers' ports from its own share of the range, so
+# no worker takes a port another's network owns while one of its parts restarts.
+if (worker := os.environ.get("PYTEST_XDIST_WORKER")) and PORT_RANGE_ENV not in os.environ:
+    _ports = processes.server_ports()
+    _count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    _share = len(_ports) // max(_count, 1)
+    if _share > 1000:
+        _low = _ports.start + int(worker.removeprefix("gw")) * _share
+        os.environ[PORT_RANGE_ENV] = f"{_low}-{_low + _share - 1}"
 
 
 @pytest.fixture(scope="session")

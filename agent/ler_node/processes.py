@@ -36,15 +36,21 @@ def require_free_port(port: int, what: str, hint: str) -> None:
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 LOWEST_SERVER_PORT = 10000
+#: "LOW-HIGH": the ports to pick from instead (e.g. one range for each of several test workers)
+PORT_RANGE_ENV = "LER_PORT_RANGE"
+_picked: set[int] = set()  # ports this process picked: a part that is down still owns its port
 
 
 def server_ports() -> range:
-    """Ports to pick servers' ports from: below the OS's ephemeral range.
+    """Ports to pick servers' ports from: ``$LER_PORT_RANGE``, else below the ephemeral range.
 
     The OS gives every outgoing connection a local port from its ephemeral range (Linux:
     32768-60999). A server's port picked there can be taken by some connection while the server
     restarts, so it could not come back on it; below that range only another server takes one.
     """
+    if configured := os.environ.get(PORT_RANGE_ENV):
+        low, _, high = configured.partition("-")
+        return range(int(low), int(high) + 1)
     try:
         low = int(EPHEMERAL_RANGE.read_text().split()[0])
     except (OSError, ValueError, IndexError):
@@ -53,11 +59,12 @@ def server_ports() -> range:
 
 
 def free_port() -> int:
-    """A port free right now, below the ephemeral range if the OS says where that is."""
+    """A port free right now and not picked before by this process, from :func:`server_ports`."""
     candidates = server_ports()
     for _ in range(50 if candidates else 0):
         port = secrets.choice(candidates)
-        if port_is_free(port):
+        if port not in _picked and port_is_free(port):
+            _picked.add(port)
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

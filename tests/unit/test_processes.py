@@ -98,6 +98,7 @@ def test_server_ports_are_picked_below_the_ephemeral_range(monkeypatch, tmp_path
     ephemeral = tmp_path / "ip_local_port_range"
     ephemeral.write_text("32768\t60999\n")
     monkeypatch.setattr(processes, "EPHEMERAL_RANGE", ephemeral)
+    monkeypatch.delenv(processes.PORT_RANGE_ENV, raising=False)
     picked = {processes.free_port() for _ in range(20)}
     assert all(processes.LOWEST_SERVER_PORT <= port < 32768 for port in picked), picked
     assert len(picked) > 1  # picked at random, so two parts picking at once rarely collide
@@ -107,3 +108,14 @@ def test_server_ports_are_picked_below_the_ephemeral_range(monkeypatch, tmp_path
     assert 0 < processes.free_port() < 65536
     monkeypatch.setattr(processes, "EPHEMERAL_RANGE", tmp_path / "missing")
     assert processes.server_ports() == range(0)
+
+
+def test_a_configured_range_is_used_and_no_port_is_picked_twice(monkeypatch) -> None:
+    """One range per test worker; a part that is down keeps its port from this process's picks."""
+    import ler_node.processes as processes
+
+    monkeypatch.setenv(processes.PORT_RANGE_ENV, "20000-20049")
+    monkeypatch.setattr(processes, "_picked", set())
+    picked = [processes.free_port() for _ in range(10)]
+    assert all(20000 <= port <= 20049 for port in picked), picked
+    assert len(set(picked)) == len(picked)
