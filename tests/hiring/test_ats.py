@@ -3,7 +3,9 @@
 The ATS is a real HTTP server on 127.0.0.1 (port 0); deliveries are kept in a real askar SQLite
 store (the wallets' engine), closed and reopened to stand for an agent restart. The store is
 opened with aries_askar itself: ACA-Py's askar profile module applies nest_asyncio to the whole
-process, which would change the event loop of the session's other tests.
+process, which would change the event loop of the session's other tests. For the same reason these
+tests run in an event loop of their own: the session's loop may have been patched by then (a
+worker hung in it, idle in nest_asyncio's run loop, in a clean-clone run).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
 from aries_askar import Store
 
@@ -43,7 +46,7 @@ class Ats:
         return web.Response(status=204)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="function")
 async def ats() -> AsyncIterator[Ats]:
     hook = Ats()
     app = web.Application()
@@ -161,6 +164,7 @@ async def until(predicate, what: str, deadline: float = 10.0):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_a_queued_report_survives_a_restart_and_is_delivered_once(
     ats: Ats, secret_file: Path, tmp_path: Path
 ) -> None:
@@ -189,6 +193,7 @@ async def test_a_queued_report_survives_a_restart_and_is_delivered_once(
     assert all(a["detail"] == "HTTP 404" for a in logged["attempts"][:-1])
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_a_delivery_that_keeps_failing_is_kept_as_failed_and_can_be_retried(
     ats: Ats, secret_file: Path, tmp_path: Path
 ) -> None:
