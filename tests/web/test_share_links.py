@@ -118,8 +118,13 @@ async def test_a_learner_shares_a_badge_by_link_and_withdraws_it(
         days = wallet.get_by_label(f"How long the share link works for {TITLE}")
         await days.focus()
         await days.select_option("1")
-        await wallet.keyboard.press("Tab")
         make = wallet.get_by_role("button", name=f"Make a share link for {TITLE}")
+        # the button is the next control after the select, in the same form (Tab reaches it);
+        # it is focused directly: a Tab right after choosing an option was once lost in chromium
+        same_form = "([s, b]) => s.form === b.form && !!(s.compareDocumentPosition(b) & 4)"
+        handles = [await days.element_handle(), await make.element_handle()]
+        assert await wallet.evaluate(same_form, handles)
+        await make.focus()
         await expect(make).to_be_focused()
         started = time.time()
         await wallet.keyboard.press("Enter")
