@@ -248,15 +248,7 @@ class AnonCredsRegistryClient(RegistryClient):
                 message=f"{rev_reg_id} has no status list {when}", error_name="StatusListNotFound"
             )
         history = await self._history(rev_reg_id, entries, block_number, head)
-        revoked, accumulator = history.state(entries)
-        return RevocationStatusList(
-            rev_reg_key=key,
-            entries=entries,
-            timestamp=timestamp,
-            block_number=block_number,
-            accumulator=accumulator.decode(),
-            revoked=revoked,
-        )
+        return _list_after(key, history, entries, timestamp)
 
     async def status_lists_of_second(
         self, rev_reg_id: RevRegDefId, at: int
@@ -275,20 +267,7 @@ class AnonCredsRegistryClient(RegistryClient):
         if entries <= before:
             return []
         history = await self._history(rev_reg_id, entries, block_number, head)
-        lists = []
-        for entry in range(before + 1, entries + 1):
-            revoked, accumulator = history.state(entry)
-            lists.append(
-                RevocationStatusList(
-                    rev_reg_key=key,
-                    entries=entry,
-                    timestamp=timestamp,
-                    block_number=history.block_of(entry),
-                    accumulator=accumulator.decode(),
-                    revoked=revoked,
-                )
-            )
-        return lists
+        return [_list_after(key, history, n, timestamp) for n in range(before + 1, entries + 1)]
 
     async def _history(
         self, rev_reg_id: RevRegDefId, entries: int, block: int, head: bytes
@@ -331,3 +310,18 @@ class AnonCredsRegistryClient(RegistryClient):
             seq_no=seq_no,
             payload=verified_payload(payload, payload_hash, what),
         )
+
+
+def _list_after(
+    key: bytes, history: RevocationHistory, entries: int, timestamp: int
+) -> RevocationStatusList:
+    """The status list after its first ``entries`` entries, stamped ``timestamp``."""
+    revoked, accumulator = history.state(entries)
+    return RevocationStatusList(
+        rev_reg_key=key,
+        entries=entries,
+        timestamp=timestamp,
+        block_number=history.block_of(entries),
+        accumulator=accumulator.decode(),
+        revoked=revoked,
+    )

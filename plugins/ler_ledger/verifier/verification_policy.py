@@ -258,9 +258,12 @@ class LerPresentationVerifier:
             verified, messages = await verifier.verify_presentation(
                 request, proof, *inputs, rev_lists
             )
-            replaced = not verified and not messages
-            replaced = replaced and await self._verifies_with_an_earlier_list(
-                verifier, request, proof, inputs, rev_lists
+            replaced = (
+                not verified
+                and not messages
+                and await self._verifies_with_an_earlier_list(
+                    verifier, request, proof, inputs, rev_lists
+                )
             )
         except Exception as exc:  # a read or the library failed: no verdict on the credential
             LOGGER.warning("presentation could not be checked: %s", exc)
