@@ -11,11 +11,14 @@ import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp_jinja2
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from ler_web import AccountStore, WebSettings, WebSettingsError, create_app
 from ler_web.check_words import explain
+from ler_web.page_rendering import setup_templates
 from ler_web.rate_limit import RateLimit, TooManyChecks
 from ler_web.user_accounts import AccountError
 
@@ -231,3 +234,23 @@ def test_the_web_app_reaches_agents_only_through_admin_apis() -> None:
     assert _imports(root / "agent" / "ler_web") & forbidden == set()
     for plugin in ("ler_ledger", "ler_badges"):
         assert "ler_web" not in _imports(root / "plugins" / plugin)
+
+
+def test_each_share_form_label_names_its_own_select() -> None:
+    """Two badges in the wallet: each "how long" label points at the select of its own form."""
+    app = web.Application()
+    setup_templates(app)
+    badges = [
+        {"id": f"rec-{n}", "title": f"Badge {n}", "status": "valid", "download": f"/b/{n}.json"}
+        for n in (1, 2)
+    ]
+    html = (
+        aiohttp_jinja2.get_env(app)
+        .get_template("learner_credentials.html")
+        .render(credentials=badges, lifetimes=[1, 7], share_links=[])
+    )
+    forms = re.findall(r'<form method="post" action="/wallet/share-links".*?</form>', html, re.S)
+    assert len(forms) == 2
+    ids = [re.search(r'<select id="([^"]+)"', form)[1] for form in forms]
+    labels = [re.search(r'<label for="([^"]+)"', form)[1] for form in forms]
+    assert labels == ids and len(set(ids)) == 2
