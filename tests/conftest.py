@@ -160,8 +160,8 @@ def _network_boot(
     It boots in a process of its own while the tests before the first end-to-end test run; its
     ledger's trustee key is made here first, with the session's small keystore work factor.
     Under ``pytest -n`` (``make test``) each worker boots one and runs its share of the
-    end-to-end tests on it: they are most of the suite's time, so two networks on two cores beat
-    one worker running them all (measured in the notes on issue #9).
+    end-to-end tests on it: they are most of the suite's time, so a network per worker beats one
+    worker running them all (measured in the notes on issue #9).
     """
     if not any(uses_the_network(item) for item in request.session.items):
         yield None
