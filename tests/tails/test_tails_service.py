@@ -32,17 +32,12 @@ from acapy_agent.utils.testing import create_test_profile
 from tails_testkit import RealTails, Register, fuzz_api
 
 from ler_node.ledger.local import LedgerUp
+from ler_node.processes import free_port
 from ler_tails.app import DEFAULT_MAX_SIZE
 from ler_tails.storage import PENDING_DIR
 from ler_tails.validation import tails_hash_of
 
 AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def tails_command(port: int, storage: Path, descriptor: Path, *extra: str) -> list[str]:
