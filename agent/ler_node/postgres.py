@@ -93,6 +93,20 @@ class Connection:
                 hint="it must be JSON with host, port, user and password",
             ) from exc
 
+    @classmethod
+    def from_storage_creds(cls, server: str, creds: str) -> Connection:
+        """``host:port`` and ACA-Py's ``ACAPY_WALLET_STORAGE_CREDS`` JSON (``account``, ...)."""
+        host, _, port = server.rpartition(":")
+        try:
+            raw = json.loads(creds)
+            return cls(host, int(port), str(raw["account"]), str(raw["password"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LerNodeError(
+                f"not a PostgreSQL server and account: {server!r} and the storage creds ({exc})",
+                hint="give host:port, and ACAPY_WALLET_STORAGE_CREDS as JSON with account and "
+                "password",
+            ) from exc
+
 
 @dataclass(frozen=True)
 class EmbeddedPostgres:

@@ -18,9 +18,11 @@ from ..network.hosting import (
     hosted_agent,
     hosting,
     load_token,
+    refuse_if_running,
     rekey_hosted_stores,
     save_token,
 )
+from ..network.store_rekey import CREDS_VAR, EnvFileKeys, rekey_stores
 from ..postgres import Connection, EmbeddedPostgres
 from ..private_files import write_private
 from . import run_async
@@ -163,14 +165,44 @@ async def rotate_key(wallet_id: str, did: str | None, data_dir: Path, **agent: A
 @tenants.command(name="rekey-store")
 @click.option("--agent", "agent_id", help="The hosted agent (default: the only one).")
 @data_dir_option
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Production: the hosted agent's env file (docker/secrets/hosted-agent.env); its "
+    "ACAPY_WALLET_KEY is replaced, the PostgreSQL account read from ACAPY_WALLET_STORAGE_CREDS.",
+)
+@click.option("--postgres", "server", help="Production: PostgreSQL's host:port (postgres:5432).")
+@click.option(
+    "--wallet-name", default="hosted", show_default=True, help="Production: the agent's wallet."
+)
+@click.option("--admin-url", help="Production: the agent's admin API, checked to be stopped.")
 @run_async
-async def rekey_store(agent_id: str | None, data_dir: Path) -> None:
+async def rekey_store(
+    agent_id: str | None,
+    data_dir: Path,
+    env_file: Path | None,
+    server: str | None,
+    wallet_name: str,
+    admin_url: str | None,
+) -> None:
     """Re-encrypt the hosted agent's stores under a new key (maintenance window: agent stopped).
 
-    Stop the agents first (`ler-node network down`); the embedded PostgreSQL is started if
-    needed. The new key goes to the agent's secrets file; a run stopped half-way is finished by
-    running it again.
+    On a local network: stop the agents first (`ler-node network down`); the embedded
+    PostgreSQL is started if needed and the new key goes to the agent's secrets file. In
+    production: stop the hosted agent and pass --env-file, --postgres and --admin-url. A run
+    stopped half-way is finished by running it again.
     """
+    if env_file is not None:
+        if not (server and admin_url):
+            raise click.UsageError("--env-file needs --postgres and --admin-url")
+        await refuse_if_running(admin_url, f"at {admin_url}")
+        keys = EnvFileKeys(env_file)
+        databases = [wallet_name, f"{wallet_name}-tenants"]
+        await rekey_stores(
+            keys, Connection.from_storage_creds(server, keys.value(CREDS_VAR)), databases
+        )
+        step(f"rekeyed {', '.join(databases)}; the new key is in {env_file}")
+        return
     data_dir = data_dir.resolve()
     spec = load_spec(None, data_dir)
     home = AgentHome(data_dir, hosted_agent(spec, agent_id))

@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import base58
-from aries_askar import AskarError, AskarErrorCode, Store
 
 from ..errors import LerNodeError
 from ..postgres import Connection
 from ..private_files import write_private
-from .admin import AdminClient
+from .admin import AdminClient, AdminError
 from .agents import AgentHome
 from .launcher import connect, public_did
 from .spec import AgentSpec, NetworkSpec, TenantStore
+from .store_rekey import SecretsFileKeys, rekey_stores
 
 TenantKind = Literal["learner", "organisation"]
 
@@ -223,18 +223,11 @@ class Hosting:
         )
 
 
-#: ACA-Py's default key derivation, which a hosted agent's store key uses (agents.AgentHome.secrets)
-STORE_KEY_METHOD = "kdf:argon2i:mod"
-
-
 async def rekey_hosted_stores(home: AgentHome, postgres: Connection) -> list[str]:
     """Re-encrypt a stopped hosted agent's stores under a new key; returns the databases.
 
     The agent's own store and, in the shared layout, its tenants' store (which ACA-Py opens with
-    the same key). Not while the agent runs: a running instance keeps the old key in memory and
-    would write a new tenant's profile key under it. The new key is kept in the secrets file
-    (``pending_wallet_key``) before any store changes, so a run that stops half-way is finished
-    by running it again.
+    the same key); the key is kept in the agent's secrets file (:mod:`.store_rekey`).
     """
     if home.spec.tenant_store != "shared":
         raise LerNodeError(
@@ -243,39 +236,30 @@ async def rekey_hosted_stores(home: AgentHome, postgres: Connection) -> list[str
         )
     for instance in home.spec.instances():
         running = AgentHome(home.data_dir, instance)
-        async with running.admin(timeout=3) as admin:
-            if running.process.pid() is not None or await admin.ready():
-                raise LerNodeError(
-                    f"agent {running.label} is running: a store is rekeyed in a maintenance "
-                    "window only",
-                    hint="ler-node network down, rekey, then ler-node network up",
-                )
-    keys = home.secrets()
-    if "wallet_key_method" in keys:
-        raise LerNodeError(f"agent {home.spec.id} has a RAW store key: not a hosted agent's")
-    new_key = keys.setdefault("pending_wallet_key", secrets.token_urlsafe(48))
-    write_private(home.secrets_file, json.dumps(keys) + "\n")
+        if running.process.pid() is not None:
+            raise _running(running.label)
+        await refuse_if_running(running.admin_url, running.label)
     databases = [home.spec.id, f"{home.spec.id}-tenants"]
-    for database in databases:
-        await _rekey(postgres.askar_uri(database), keys["wallet_key"], new_key)
-    keys["wallet_key"] = keys.pop("pending_wallet_key")
-    write_private(home.secrets_file, json.dumps(keys) + "\n")
+    await rekey_stores(SecretsFileKeys(home.secrets_file), postgres, databases)
     return databases
 
 
-async def _rekey(uri: str, old_key: str, new_key: str) -> None:
-    """Rekey one store, unless a run before this one did (it opens with the new key)."""
-    try:
-        store = await Store.open(uri, STORE_KEY_METHOD, old_key)
-    except AskarError as exc:
-        if exc.code != AskarErrorCode.ENCRYPTION:
-            raise LerNodeError(f"cannot open the store {uri.rsplit('/', 1)[1]}: {exc}") from exc
-        await (await Store.open(uri, STORE_KEY_METHOD, new_key)).close()  # rekeyed already
-        return
-    try:
-        await store.rekey(STORE_KEY_METHOD, new_key)
-    finally:
-        await store.close()
+def _running(label: str) -> LerNodeError:
+    return LerNodeError(
+        f"agent {label} is running: a store is rekeyed in a maintenance window only",
+        hint="stop the agent (ler-node network down, or docker compose stop), rekey, start it",
+    )
+
+
+async def refuse_if_running(admin_url: str, label: str) -> None:
+    """Raise if anything answers at the agent's admin URL (only no answer means stopped)."""
+    async with AdminClient(label, admin_url, "", timeout=3) as admin:
+        try:
+            await admin.get("/status/live")
+        except AdminError as exc:
+            if exc.status == 0:
+                return
+    raise _running(label)
 
 
 def hosting(spec: NetworkSpec, data_dir: Path, agent_id: str | None = None) -> Hosting:
