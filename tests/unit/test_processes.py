@@ -6,10 +6,15 @@ together, so those seconds do not add up, and each only until it logs that its w
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from ler_node.errors import ProcessStartError
+from ler_node.network.launcher import all_or_none
 from ler_node.processes import ProcessFiles, stop_all
 
 # Notes when it is asked to stop, takes half a second to do so, notes when it exits.
@@ -119,3 +124,21 @@ def test_a_configured_range_is_used_and_no_port_is_picked_twice(monkeypatch) -> 
     picked = [processes.free_port() for _ in range(10)]
     assert all(20000 <= port <= 20049 for port in picked), picked
     assert len(set(picked)) == len(picked)
+
+
+async def test_a_failed_start_stops_the_others_before_it_is_raised() -> None:
+    ended: list[str] = []
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise ProcessStartError("agent a did not start")
+
+    async def slow(name: str) -> None:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            ended.append(name)
+
+    with pytest.raises(ProcessStartError, match="agent a"):
+        await all_or_none([fails(), slow("b"), slow("c")])
+    assert sorted(ended) == ["b", "c"]  # stopped, not left running

@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,22 @@ async def _http_ok(url: str) -> bool:
             return response.status == 200
     except (aiohttp.ClientError, TimeoutError):
         return False
+
+
+async def all_or_none(starts: Iterable[Awaitable[Any]]) -> None:
+    """Run ``starts`` at once; the first failure stops the others (awaited) and is raised as is.
+
+    Not left to ``asyncio.run``, which (nest_asyncio's, in a process that loaded ACA-Py) may
+    leave them half-way.
+    """
+    tasks = [asyncio.ensure_future(start) for start in starts]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _on_a_free_port[T](
@@ -396,13 +412,13 @@ async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = pri
 
     postgres = await postgres_up if postgres_up is not None else None
     homes = [AgentHome(data_dir, agent) for agent in spec.agents]
-    await asyncio.gather(
-        *(start_agent(spec, home, descriptor_file, progress, postgres) for home in homes)
+    await all_or_none(
+        start_agent(spec, home, descriptor_file, progress, postgres) for home in homes
     )
     # replicas once the first instance made the database's schema (they would race to make it)
     replicas = [AgentHome(data_dir, i) for agent in spec.agents for i in agent.instances()[1:]]
-    await asyncio.gather(
-        *(start_agent(spec, home, descriptor_file, progress, postgres) for home in replicas)
+    await all_or_none(
+        start_agent(spec, home, descriptor_file, progress, postgres) for home in replicas
     )
 
     try:
