@@ -4,8 +4,9 @@ Upload: every row is checked first (:mod:`.registrar_csv`) and the registrar see
 ready and what is wrong with the others. Start: the ready rows are issued one by one by a task of
 the web app, each through :func:`.registrar_issuing.issue_to`, so each row ends ``done`` (with its
 link, QR code and e-mail text) or ``failed`` with a reason; a failed row gave no link to anyone,
-so nothing reported failed can be claimed later. The page polls the batch's progress (htmx); the
-batch lives as long as the web app, so reloading the page finds it.
+so nothing reported failed can be claimed later. The page polls the batch's progress (htmx).
+Batches are kept in the web app's state file (:mod:`.registrar_batch_store`): a restarted web app
+still shows them, and fails with a reason the rows a stopped one left open, never issuing twice.
 """
 
 from __future__ import annotations
@@ -16,87 +17,71 @@ import io
 import logging
 import uuid
 import weakref
-from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from .agent_calls import AgentApi, AgentCallError
-from .app_keys import agent_api
+from .app_keys import SETTINGS, agent_api
 from .error_pages import error_page
 from .page_rendering import page
 from .qr_codes import qr_code
-from .registrar_csv import MAX_BYTES, CsvRefused, Row, read_batch
-from .registrar_issuing import Handover, college_name, credential_types, issue_to
+from .registrar_batch_store import (
+    DONE,
+    FAILED,
+    ISSUING,
+    MAX_BATCHES,
+    NOT_ISSUED,
+    WAITING,
+    Batch,
+    BatchesFull,
+    BatchRow,
+    BatchStore,
+)
+from .registrar_csv import MAX_BYTES, CsvRefused, read_batch
+from .registrar_issuing import college_name, credential_types, issue_to
 from .sign_in import requires
+from .web_store import store_path
 
 LOGGER = logging.getLogger(__name__)
 ROLE = "registrar"
-MAX_BATCHES = 50  # kept per web app; the oldest finished ones go first
 
-WAITING, ISSUING, DONE, FAILED, NOT_ISSUED = "waiting", "issuing", "done", "failed", "not issued"
-
-
-@dataclass
-class BatchRow:
-    """A row and where its issuance stands."""
-
-    row: Row
-    state: str
-    reason: str = ""
-    handover: Handover | None = None
+_STORES: weakref.WeakKeyDictionary[web.Application, BatchStore] = weakref.WeakKeyDictionary()
+_RUNS: set[asyncio.Task[None]] = set()  # the running batches' tasks, kept until they end
 
 
-@dataclass
-class Batch:
-    """One uploaded file: ``checked`` until started, then ``running``, then ``finished``."""
+def batch_store(app: web.Application) -> BatchStore:
+    """The app's batches, in its state file.
 
-    batch_id: str
-    file_name: str
-    rows: list[BatchRow]
-    state: str = "checked"
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
-
-    def count(self, *states: str) -> int:
-        """Rows in any of ``states``."""
-        return sum(1 for r in self.rows if r.state in states)
-
-    @property
-    def ready(self) -> int:
-        """Rows that can be (or are being, or were) issued."""
-        return sum(1 for r in self.rows if r.state != NOT_ISSUED)
-
-
-_BATCHES: weakref.WeakKeyDictionary[web.Application, dict[str, Batch]] = weakref.WeakKeyDictionary()
-
-
-def _batches(app: web.Application) -> dict[str, Batch]:
-    return _BATCHES.setdefault(app, {})
-
-
-def _keep(app: web.Application, batch: Batch) -> None:
-    batches = _batches(app)
-    while len(batches) >= MAX_BATCHES:
-        old = next((b for b in batches.values() if b.state != "running"), None)
-        if old is None:
-            raise web.HTTPServiceUnavailable()
-        del batches[old.batch_id]
-    batches[batch.batch_id] = batch
+    Made on first use, which finishes any batch a web process that ended left running.
+    """
+    store = _STORES.get(app)
+    if store is None:
+        store = _STORES[app] = BatchStore(store_path(app[SETTINGS].accounts_file))
+        store.recover()
+    return store
 
 
 def _batch(request: web.Request) -> Batch:
-    batch = _batches(request.app).get(request.match_info["batch_id"])
+    batch = batch_store(request.app).get(request.match_info["batch_id"])
     if batch is None:
         raise web.HTTPNotFound()
     return batch
 
 
-async def _run(batch: Batch, college: AgentApi, college_label: str) -> None:
-    """Issue each ready row once; every row ends done or failed with a reason."""
+async def _run(
+    store: BatchStore, batch: Batch, college: AgentApi, college_label: str, lock: int
+) -> None:
+    """Issue each ready row once; every row ends done or failed with a reason.
+
+    Each row's state is written as it changes, ``issuing`` before the agent is asked. ``lock``:
+    the batch's run lock (:meth:`BatchStore.claim`), let go when the run ends.
+    """
     try:
-        for item in batch.rows:
+        for position, item in enumerate(batch.rows):
             if item.state != WAITING:
                 continue
             item.state = ISSUING
+            store.save_row(batch.batch_id, position, item)  # written before anything is asked
             row = item.row
             assert row.credential_type is not None
             try:
@@ -109,11 +94,11 @@ async def _run(batch: Batch, college: AgentApi, college_label: str) -> None:
             except Exception:
                 LOGGER.exception("issuing row %s of batch %s", row.number, batch.batch_id)
                 item.state, item.reason = FAILED, "Something went wrong on our side."
-    finally:
-        for item in batch.rows:  # cancelled (the web app stops): say so, never leave it open
-            if item.state in (WAITING, ISSUING):
-                item.state, item.reason = FAILED, "The web app stopped before this row."
-        batch.state = "finished"
+            store.save_row(batch.batch_id, position, item)
+    except Exception:
+        LOGGER.exception("batch %s stopped", batch.batch_id)
+    finally:  # cancelled (the web app stops) or failed: open rows fail with a reason
+        store.release(batch.batch_id, lock)
 
 
 def _why(exc: AgentCallError) -> str:
@@ -129,7 +114,7 @@ async def _upload_page(
     chosen: str = "",
 ) -> web.Response:
     types = await credential_types(agent_api(request, ROLE))
-    batches = sorted(_batches(request.app).values(), key=lambda b: b.batch_id)
+    batches = batch_store(request.app).all()
     return await page(
         request,
         "registrar_batch_upload.html",
@@ -185,7 +170,20 @@ async def upload(request: web.Request) -> web.Response:
         (upload_file.filename or "file")[:100],
         [BatchRow(r, NOT_ISSUED if r.problems else WAITING) for r in rows],
     )
-    _keep(request.app, batch)
+    try:
+        batch_store(request.app).add(batch)
+    except BatchesFull:
+        return await error_page(
+            request,
+            503,
+            "Too many files are being issued",
+            [
+                f"{MAX_BATCHES} files of learners are being issued right now. Wait for one to "
+                "finish, then upload this file again.",
+                "Nothing was issued from this file.",
+            ],
+            next_step=("/registrar/batches", "Back to issuing from a file"),
+        )
     raise web.HTTPSeeOther(f"/registrar/batches/{batch.batch_id}")
 
 
@@ -253,12 +251,15 @@ async def results(request: web.Request) -> web.Response:
 async def start(request: web.Request) -> web.Response:
     """Issue the batch's ready rows (once: starting it again changes nothing)."""
     batch = _batch(request)
-    if batch.state == "checked" and batch.ready:
-        batch.state = "running"
-        batch.task = asyncio.create_task(
-            _run(batch, agent_api(request, ROLE), college_name(request)),
+    store, college = batch_store(request.app), agent_api(request, ROLE)
+    lock = store.claim(batch.batch_id) if batch.state == "checked" and batch.ready else None
+    if lock is not None:
+        task = asyncio.create_task(
+            _run(store, batch, college, college_name(request), lock),
             name=f"batch {batch.batch_id}",
         )
+        _RUNS.add(task)
+        task.add_done_callback(_RUNS.discard)
     raise web.HTTPSeeOther(f"/registrar/batches/{batch.batch_id}")
 
 

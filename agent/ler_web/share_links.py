@@ -1,9 +1,10 @@
 """Share links: a learner shows one credential to anyone holding an unguessable link.
 
-The store is one JSON file in the web app's data directory (mode 0600, replaced atomically on
-every change). It keeps what the learner chose to share — the credential JSON exactly as the
-wallet holds it, never a key — keyed by a random token. A withdrawn or expired link is kept a
-while as a tombstone, so it answers "gone" rather than "unknown".
+The links live in the web app's state file (:mod:`.web_store`: SQLite, mode 0600, safe for several
+web processes on one data directory). It keeps what the learner chose to share — the credential
+JSON exactly as the wallet holds it, never a key — keyed by a random token. A withdrawn or expired
+link is kept a while as a tombstone, so it answers "gone" rather than "unknown". Links an older
+version kept in ``share-links.json`` beside it are moved in on first open, then that file goes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -18,13 +20,26 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .private_files import write_private_json
+from .web_store import WebStore, store_path
+
+__all__ = [
+    "LinkGone",
+    "ShareLink",
+    "ShareLinkError",
+    "ShareLinkStore",
+    "TooManyLinks",
+    "UnknownLink",
+    "store_path",
+    "token_in",
+]
 
 DAY = 24 * 3600
 LIFETIMES_DAYS = (1, 7, 30)  # what a learner may choose
 MAX_LIVE = 50  # live links per learner
 KEEP_GONE = 30 * DAY  # tombstones are forgotten this long after they stopped working
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")  # secrets.token_urlsafe(24)
+OLD_FILE = "share-links.json"  # where links were kept before the state file
+COLUMNS = "token, username, learner_name, record_id, title, credential, created, expires, withdrawn"
 
 
 class ShareLinkError(Exception):
@@ -65,9 +80,20 @@ class ShareLink:
         """Whether the link still opens at ``now``."""
         return self.withdrawn is None and now < self.expires
 
+    def values(self) -> tuple[Any, ...]:
+        """The link as a row of the ``share_links`` table."""
+        fields = asdict(self)
+        fields["credential"] = json.dumps(self.credential)
+        return tuple(fields.values())
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> ShareLink:
+        """The link a row of the ``share_links`` table holds."""
+        return cls(**{**dict(row), "credential": json.loads(row["credential"])})
+
 
 class ShareLinkStore:
-    """The share links file. Read on every call, so another process's changes apply at once."""
+    """The share links of the state file at ``path``; another process's changes apply at once."""
 
     def __init__(
         self, path: Path, clock: Callable[[], float] = time.time, max_live: int = MAX_LIVE
@@ -75,16 +101,22 @@ class ShareLinkStore:
         self.path = path
         self.clock = clock
         self.max_live = max_live
+        self.store = WebStore(path)
+        self._move_old_file(path.parent / OLD_FILE)
 
-    def _read(self) -> dict[str, ShareLink]:
+    def _move_old_file(self, old: Path) -> None:
+        """Copy the links of an older version's JSON file in (once: a token is never replaced)."""
         try:
-            raw = json.loads(self.path.read_text("utf-8"))
+            links = json.loads(old.read_text("utf-8")).get("links", {})
         except FileNotFoundError:
-            return {}
-        return {token: ShareLink(**entry) for token, entry in raw.get("links", {}).items()}
-
-    def _write(self, links: dict[str, ShareLink]) -> None:
-        write_private_json(self.path, {"links": {t: asdict(link) for t, link in links.items()}})
+            return
+        with self.store.write() as db:
+            for entry in links.values():
+                db.execute(
+                    f"INSERT OR IGNORE INTO share_links ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                    ShareLink(**entry).values(),
+                )
+        old.unlink(missing_ok=True)
 
     def make(
         self,
@@ -97,43 +129,65 @@ class ShareLinkStore:
     ) -> ShareLink:
         """A new link to ``credential`` that works for ``lifetime`` seconds."""
         now = self.clock()
-        links = self._forget_old(self._read(), now)
-        if sum(1 for link in links.values() if link.username == username and link.live(now)) >= (
-            self.max_live
-        ):
-            raise TooManyLinks(
-                f"You already have {self.max_live} share links that work. Withdraw some you no "
-                "longer need, then make a new one."
-            )
         token = secrets.token_urlsafe(24)
         link = ShareLink(
             token, username, learner_name, record_id, title, credential, now, now + lifetime
         )
-        links[token] = link
-        self._write(links)
+        with self.store.write() as db:  # one writer at a time: the cap holds across processes
+            db.execute(
+                "DELETE FROM share_links WHERE min(expires, coalesce(withdrawn, expires)) <= ?",
+                (now - KEEP_GONE,),
+            )
+            (live,) = db.execute(
+                "SELECT count(*) FROM share_links"
+                " WHERE username = ? AND withdrawn IS NULL AND expires > ?",
+                (username, now),
+            ).fetchone()
+            if live >= self.max_live:
+                raise TooManyLinks(
+                    f"You already have {self.max_live} share links that work. Withdraw some you "
+                    "no longer need, then make a new one."
+                )
+            db.execute(
+                f"INSERT INTO share_links ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", link.values()
+            )
         return link
 
     def live(self, username: str) -> list[ShareLink]:
         """``username``'s links that still work, the one ending first first."""
-        now = self.clock()
-        mine = [v for v in self._read().values() if v.username == username and v.live(now)]
-        return sorted(mine, key=lambda link: link.expires)
+        with self.store.read() as db:
+            rows = db.execute(
+                f"SELECT {COLUMNS} FROM share_links"
+                " WHERE username = ? AND withdrawn IS NULL AND expires > ?"
+                " ORDER BY expires",
+                (username, self.clock()),
+            ).fetchall()
+        return [ShareLink.of(row) for row in rows]
+
+    def _get(self, db: sqlite3.Connection, token: str) -> ShareLink | None:
+        if not TOKEN.match(token):
+            return None
+        row = db.execute(f"SELECT {COLUMNS} FROM share_links WHERE token = ?", (token,)).fetchone()
+        return ShareLink.of(row) if row else None
 
     def withdraw(self, username: str, token: str) -> ShareLink:
         """Stop ``username``'s link ``token`` working (another learner's: :class:`UnknownLink`)."""
-        links = self._read()
-        link = links.get(token) if TOKEN.match(token) else None
-        if link is None or link.username != username:
-            raise UnknownLink("no such share link")
-        if link.withdrawn is None:
-            link = ShareLink(**{**asdict(link), "withdrawn": self.clock()})
-            links[token] = link
-            self._write(links)
+        with self.store.write() as db:
+            link = self._get(db, token)
+            if link is None or link.username != username:
+                raise UnknownLink("no such share link")
+            if link.withdrawn is None:
+                link = ShareLink(**{**asdict(link), "withdrawn": self.clock()})
+                db.execute(
+                    "UPDATE share_links SET withdrawn = ? WHERE token = ?",
+                    (link.withdrawn, token),
+                )
         return link
 
     def open(self, token: str) -> ShareLink:
         """The live link ``token``; :class:`UnknownLink` or :class:`LinkGone` otherwise."""
-        link = self._read().get(token) if TOKEN.match(token) else None
+        with self.store.read() as db:
+            link = self._get(db, token)
         if link is None:
             raise UnknownLink("no such share link")
         if link.withdrawn is not None:
@@ -141,13 +195,6 @@ class ShareLinkStore:
         if not link.live(self.clock()):
             raise LinkGone(link, "expired")
         return link
-
-    @staticmethod
-    def _forget_old(links: dict[str, ShareLink], now: float) -> dict[str, ShareLink]:
-        def ended(link: ShareLink) -> float:
-            return min(link.expires, link.withdrawn or link.expires)
-
-        return {t: link for t, link in links.items() if now - ended(link) < KEEP_GONE}
 
 
 def token_in(url: str, origin: str) -> str | None:
@@ -170,8 +217,3 @@ def token_in(url: str, origin: str) -> str | None:
     if not match:
         raise ShareLinkError("This link is not a share link. It starts with /shared/.")
     return match.group(1)
-
-
-def store_path(accounts_file: Path) -> Path:
-    """The share links file: beside the accounts file, in the web app's data directory."""
-    return accounts_file.parent / "share-links.json"

@@ -51,9 +51,11 @@ def hadolint_binary() -> str:
     return binary
 
 
-def run_compose(file: Path, secrets: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_compose(
+    file: Path, secrets: Path, *args: str, also: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ["PATH"], "HOME": str(secrets), "LER_SECRETS_DIR": str(secrets)}
-    command = [str(compose_binary()), "-f", str(file), *args]
+    command = [str(compose_binary()), "-f", str(file), *(["-f", str(also)] if also else []), *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
 
 
@@ -413,6 +415,45 @@ def test_web_app_is_published_for_a_tls_proxy_and_health_checked(
         assert volumes[target]["type"] == "bind" and volumes[target]["read_only"] is True
     assert volumes["/etc/ler/web.yml"]["source"] == str(DOCKER / "web" / "web.yml")
     assert web["networks"].keys() == {"agents"}
+
+
+def test_oidc_client_secret_is_a_secret_of_the_web_app_only_when_asked(
+    rendered: dict[str, Any], secrets_dir: Path, tmp_path: Path
+) -> None:
+    assert not (secrets_dir / "oidc-client.secret").exists()  # not needed without OIDC
+    assert "oidc-client.secret" not in {s["target"] for s in rendered["services"]["web"]["secrets"]}
+    with_oidc = tmp_path / "secrets"
+    shutil.copytree(secrets_dir, with_oidc)
+    (with_oidc / "oidc-client.secret").write_text("test-oidc\n")
+    result = run_compose(
+        DOCKER / "compose.yml",
+        with_oidc,
+        "config",
+        "--format",
+        "json",
+        also=DOCKER / "web" / "oidc.yml",
+    )
+    assert result.returncode == 0, result.stderr
+    both = json.loads(result.stdout)
+    web = both["services"]["web"]
+    targets = {s["target"]: s["source"] for s in web["secrets"]}
+    assert set(targets) == {f"{a}.api-key" for a in [*AGENTS, "hosted-agent"]} | {
+        "oidc-client.secret"
+    }
+    assert both["secrets"][targets["oidc-client.secret"]]["file"] == str(
+        with_oidc / "oidc-client.secret"
+    )
+    assert all("secrets" not in both["services"][a] for a in [*AGENTS, "hosted-agent"])
+    start = (DOCKER / "web" / "start.sh").read_text()
+    assert f"/run/secrets/oidc-client.secret {WEB_KEYS}/" in start
+    # the commented oidc mapping of web.yml, uncommented, reads that copy of the secret
+    lines = (DOCKER / "web" / "web.yml").read_text().splitlines()
+    block = lines[lines.index("# oidc:") :]
+    settings = yaml.safe_load("\n".join(line.removeprefix("# ") for line in block))
+    oidc = WebSettings.from_mapping(
+        {"accounts_file": "a.json", "session_key_file": "s.key", **settings}, Path("/")
+    ).oidc
+    assert oidc is not None and oidc.client_secret_file == WEB_KEYS / "oidc-client.secret"
 
 
 def test_web_settings_name_the_agents_by_service(rendered: dict[str, Any]) -> None:

@@ -1,8 +1,7 @@
-"""The share link store: atomic private file, expiry, withdrawal, the cap, unguessable tokens."""
+"""The share link store: private state file, expiry, withdrawal, the cap, unguessable tokens."""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
@@ -16,6 +15,7 @@ from ler_web.share_links import (
     ShareLinkStore,
     TooManyLinks,
     UnknownLink,
+    store_path,
     token_in,
 )
 
@@ -33,7 +33,7 @@ class Clock:
 
 
 def _store(tmp_path: Path, clock: Clock, **kwargs: int) -> ShareLinkStore:
-    return ShareLinkStore(tmp_path / "web" / "share-links.json", clock=clock, **kwargs)
+    return ShareLinkStore(store_path(tmp_path / "web" / "accounts.json"), clock=clock, **kwargs)
 
 
 def test_a_link_keeps_the_credential_exactly_in_a_private_file(tmp_path: Path) -> None:
@@ -42,27 +42,20 @@ def test_a_link_keeps_the_credential_exactly_in_a_private_file(tmp_path: Path) -
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     assert store.open(link.token).credential == BADGE
     assert store.open(link.token).learner_name == "Ana Diaz"
-    assert json.loads(store.path.read_text())["links"][link.token]["credential"] == BADGE
-    assert os.listdir(store.path.parent) == ["share-links.json"]  # no temporary left behind
+    assert store.path.name == "web-state.sqlite3"
 
 
-def test_a_failed_write_leaves_the_old_file_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = _store(tmp_path, Clock())
-    first = store.make("ana", "Ana", "rec-1", "One", BADGE, DAY)
-    before = store.path.read_bytes()
-
-    def broken_replace(*_args: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
-        store.make("ana", "Ana", "rec-2", "Two", BADGE, DAY)
-    monkeypatch.undo()
-    assert store.path.read_bytes() == before
-    assert [link.token for link in store.live("ana")] == [first.token]
-    assert os.listdir(store.path.parent) == ["share-links.json"]
+def test_a_failed_write_keeps_nothing_of_it(tmp_path: Path) -> None:
+    clock = Clock()
+    store = _store(tmp_path, clock)
+    old = store.make("ana", "Ana", "rec-1", "One", BADGE, DAY)
+    store.withdraw("ana", old.token)
+    clock.now += 31 * DAY  # the next write would forget the tombstone...
+    with pytest.raises(TypeError):
+        store.make("ana", "Ana", "rec-2", "Two", {"not json": object()}, DAY)
+    with pytest.raises(LinkGone):  # ...but that write failed, so all of it was undone
+        store.open(old.token)
+    assert store.live("ana") == []
 
 
 def test_a_link_expires_then_answers_gone_until_forgotten(tmp_path: Path) -> None:

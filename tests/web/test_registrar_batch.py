@@ -12,19 +12,26 @@ import io
 import re
 import ssl
 import uuid
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+from aiohttp import web
 from netkit import Network
 from playwright.async_api import Browser, Page, expect
 
 from ler_node.network.admin import AdminError
 from ler_node.network.local_tls import tls_files
+from ler_node.network.web_process import web_root
 from ler_node.vcapi_wallet import VcApiWallet
+from ler_web import WebSettings, create_app
 from ler_web.agent_calls import AgentCallError
+from ler_web.registrar_batch_store import BatchStore
 from ler_web.registrar_batches import DONE, FAILED, WAITING, Batch, BatchRow, _cell, _run
 from ler_web.registrar_csv import CsvRefused, Row, read_batch
+from ler_web.web_store import store_path
 
 from .webkit import DESKTOP, PHONE, Site, new_page, serious_violations, sign_in
 
@@ -201,6 +208,23 @@ async def test_a_batch_issues_the_good_rows_and_reports_the_bad_one(
     assert [r[3] for r in lines[1:]] == ["done"] * 3 + ["not issued"] + ["done"] * 3
     assert link in lines[1] and "is not an e-mail address" in lines[4][4]
 
+    # the batch is kept in the web app's state file: a new app object on it still shows it
+    settings = WebSettings.load(web_root(network.data_dir) / "web.yml")
+    restarted = web.AppRunner(create_app(settings))
+    await restarted.setup()
+    await web.TCPSite(restarted, "127.0.0.1", 0).start()
+    try:  # the session cookie is valid there too: the same host and session key file
+        port = restarted.addresses[0][1]
+        await page.goto(f"http://127.0.0.1:{port}{urlsplit(batch_url).path}")
+        await expect(page.get_by_role("status")).to_contain_text(
+            "Finished: 6 of 6 learners issued, 1 not issued because of problems in the file"
+        )
+        await expect(rows.filter(has_text=good[0][0]).get_by_role("link")).to_have_text(
+            f"QR code and e-mail for {good[0][0]}"
+        )
+    finally:
+        await restarted.cleanup()
+
     async with network.admin("college") as college:
         after = (await college.get(EXCHANGES, kind="issuance"))["results"]
     made = [x for x in after if x["exchange_id"] not in before]
@@ -358,7 +382,7 @@ async def test_issue_to_one_learner_gives_a_link_a_qr_code_and_an_email(
         await context.close()
 
 
-async def test_each_row_ends_done_or_failed_with_a_reason() -> None:
+async def test_each_row_ends_done_or_failed_with_a_reason(tmp_path: Path) -> None:
     """A stand-in agent refuses one row and does not answer another; the others are issued."""
 
     class College:
@@ -377,14 +401,19 @@ async def test_each_row_ends_done_or_failed_with_a_reason() -> None:
     kind = {"name": "Welding", "achievement": {"name": "Welding"}, "skills": []}
     rows = [BatchRow(Row(n, f"L{n}", f"l{n}@example.org", kind), WAITING) for n in range(2, 6)]
     batch = Batch("b", "f.csv", rows)
-    await _run(batch, College(), "Prairie Ridge")  # type: ignore[arg-type]
+    store = BatchStore(store_path(tmp_path / "accounts.json"))
+    store.add(batch)
+    lock = store.claim("b")
+    assert lock is not None
+    await _run(store, batch, College(), "Prairie Ridge", lock)  # type: ignore[arg-type]
     assert [r.state for r in rows] == [DONE, FAILED, FAILED, DONE]
     assert (
         rows[1].reason == "The college's agent refused it: the state has not accredited this type"
     )
     assert "did not answer, so no link was made" in rows[2].reason
     assert rows[0].handover is not None and rows[1].handover is None
-    assert batch.state == "finished"
+    kept = store.get("b")  # as written, row by row
+    assert kept is not None and kept.state == "finished" and kept.rows == rows
 
 
 def test_rows_are_checked_against_the_types_and_levels() -> None:

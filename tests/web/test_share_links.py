@@ -250,4 +250,4 @@ def test_an_anoncreds_credential_says_it_cannot_be_shared_by_link() -> None:
 
 
 def test_the_store_lives_in_the_web_apps_data_directory(tmp_path: Path) -> None:
-    assert store_path(tmp_path / "web" / "accounts.json") == tmp_path / "web" / "share-links.json"
+    assert store_path(tmp_path / "web" / "accounts.json") == tmp_path / "web" / "web-state.sqlite3"
