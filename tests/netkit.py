@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import subprocess
 import sys
 import threading
@@ -28,27 +29,62 @@ from ler_node.network import flows
 from ler_node.network.admin import AdminClient
 from ler_node.network.agents import AgentHome
 from ler_node.network.launcher import NetworkInfo, connect, network_up, tails_process
-from ler_node.network.spec import NetworkSpec
+from ler_node.network.spec import AtsSpec, NetworkSpec
 from ler_node.network.web_process import web_process
 from ler_node.postgres import EmbeddedPostgres
+from ler_node.private_files import write_private
 from ler_node.processes import log_tail
 
 E2E = Path(__file__).resolve().parent / "e2e"
 SPEC_COPY = "network-spec.yml"  # where `ler-node network up --data-dir` finds the network file
 
 
+@dataclass(frozen=True)
+class AtsPost:
+    """One POST to the employer's ATS webhook, as it arrived."""
+
+    method: str
+    headers: dict[str, str]
+    body: bytes
+    status: int  # what the sink answered
+
+
 @dataclass
 class WebhookSink:
-    """Records webhooks: (agent id, topic, payload), in arrival order."""
+    """Records webhooks: (agent id, topic, payload), in arrival order; and the employer's ATS
+    hand-offs (POST /ats), answering 503 to those a test asks it to refuse.
+    """
 
     url: str = ""
     received: list[tuple[str, str, dict]] = field(default_factory=list)
+    ats_posts: list[AtsPost] = field(default_factory=list)
+    _ats_refusals: list[list] = field(default_factory=list)  # [marker, times left]
 
     def app(self) -> web.Application:
-        """The receiving web app: POST /<agent>/topic/<topic>/."""
+        """The receiving web app: POST /<agent>/topic/<topic>/, and POST /ats."""
         app = web.Application()
         app.router.add_post("/{agent}/topic/{topic}/", self._receive)
+        app.router.add_post("/ats", self._ats)
         return app
+
+    def refuse_ats(self, marker: str, times: int) -> None:
+        """Answer 503 to the next ``times`` ATS posts whose body contains ``marker``."""
+        self._ats_refusals.append([marker.encode(), times])
+
+    def ats_posts_with(self, marker: str) -> list[AtsPost]:
+        """The ATS posts whose body contains ``marker``."""
+        return [p for p in list(self.ats_posts) if marker.encode() in p.body]
+
+    async def _ats(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        status = 200
+        for refusal in self._ats_refusals:
+            if refusal[1] > 0 and refusal[0] in body:
+                refusal[1] -= 1
+                status = 503
+                break
+        self.ats_posts.append(AtsPost(request.method, dict(request.headers), body, status))
+        return web.Response(status=status)
 
     async def _receive(self, request: web.Request) -> web.Response:
         payload = await request.json()
@@ -94,10 +130,17 @@ EXCHANGE_TIMEOUT = 15
 VC_API_MIN_TTL = 3
 
 
-def session_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
+#: the HMAC key of the employer's ATS webhook, in the data directory (mode 0600)
+ATS_SECRET = "ats-hmac-key"
+ATS_RETRY_SECONDS = 0.2
+
+
+def session_spec(stale_pin: Path, webhooks: str, ats_secret: Path | None = None) -> NetworkSpec:
     """The local network on free ports, its second college as ``rival``, plus ``mallory``.
 
-    The colleges send their webhooks to ``webhooks``/<agent id>.
+    The colleges send their webhooks to ``webhooks``/<agent id>; the employer hands match reports
+    off to ``webhooks``/ats, signed with the key in ``ats_secret``, and so does the college (as an
+    employer of its staff) in a presentation signed by its DID.
     """
     local = NetworkSpec.load()
     rival = next(a for a in local.agents if a.id == "tech-institute")
@@ -121,6 +164,18 @@ def session_spec(stale_pin: Path, webhooks: str) -> NetworkSpec:
         agent.extra_args = [*agent.extra_args, "-o", f"ler.exchange_timeout={EXCHANGE_TIMEOUT}"]
         # VC-API exchanges that live seconds, so tests see unread ones expire (tests/vc_api)
         agent.extra_args += ["-o", f"ler_badges.vc_api.min_ttl_seconds={VC_API_MIN_TTL}"]
+        if agent.id == "employer" and ats_secret is not None:
+            agent.ats = AtsSpec(
+                url=f"{webhooks}/ats",
+                secret_file=str(ats_secret),
+                retry_seconds=ATS_RETRY_SECONDS,
+                max_attempts=3,
+                timeout=5,
+            )
+        if agent.id == "college" and ats_secret is not None:  # as an employer: signed by its DID
+            agent.ats = AtsSpec(
+                url=f"{webhooks}/ats", signing="vp", retry_seconds=ATS_RETRY_SECONDS, timeout=5
+            )
     return local.model_copy(update={"agents": agents}).on_free_ports()
 
 
@@ -199,7 +254,8 @@ class Boot:
 
 
 def _boot(data_dir: Path, webhooks: str) -> None:
-    spec = session_spec(data_dir / STALE_PIN, webhooks)
+    write_private(data_dir / ATS_SECRET, secrets.token_urlsafe(32))
+    spec = session_spec(data_dir / STALE_PIN, webhooks, data_dir / ATS_SECRET)
     asyncio.run(network_up(spec, data_dir, progress=print))
     save_spec(spec, data_dir)
 

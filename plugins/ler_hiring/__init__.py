@@ -8,10 +8,12 @@ Its pure modules need no ACA-Py:
 - :mod:`~ler_hiring.matching`: a job's skills against verified evidence, skill by skill;
 - :mod:`~ler_hiring.employment`: employment records and the primary-source rule;
 - :mod:`~ler_hiring.resume`: HR Open LER-RS résumés with embedded credentials;
-- :mod:`~ler_hiring.ats_config`: the ATS webhook's configuration and HMAC signatures.
+- :mod:`~ler_hiring.ats_config`: the ATS webhook's configuration and HMAC signatures;
+- :mod:`~ler_hiring.ats_presentation`: the hand-off as a presentation signed by the employer's DID.
 
 It is also an ACA-Py plugin loaded next to ``ler_ledger`` and ``ler_badges`` (whose verification
-it reuses): :mod:`.routes` is the admin API, :mod:`.ats_delivery` the durable ATS queue.
+it reuses): :mod:`.routes` is the admin API, :mod:`.ats_delivery` the durable ATS queue (one
+worker for the agent's wallet and its tenants'), :mod:`.store` the wallet records.
 It builds on ``ler_badges`` (skills catalogue, OB 3.0 / CLR verification, issuance) rather than
 living inside it: hiring is the employer's concern, badges the college's and learner's.
 """

@@ -7,6 +7,7 @@ Configured by the operator, never by a caller (``plugin_config.ler_hiring.ats``)
         url: https://ats.example.com/hooks/ler      # where match reports are posted
         allow_hosts: [ats.example.com]              # the URL's host must be listed (no SSRF)
         secret_file: /run/secrets/ats-hmac          # the HMAC key (never in the config itself)
+        signing: hmac                               # or vp: a Verifiable Presentation (below)
         max_attempts: 8                             # then the delivery is kept as failed
         retry_seconds: 2                            # first retry delay, doubling, at most 300
         timeout: 10                                 # seconds per attempt
@@ -14,6 +15,10 @@ Configured by the operator, never by a caller (``plugin_config.ler_hiring.ats``)
 Each delivery is a JSON POST signed with HMAC-SHA256 over ``<timestamp>.<body>``, sent as
 ``X-LER-Signature: t=<timestamp>,v1=<hex>``; ``X-LER-Delivery`` carries the delivery id, the same
 on every retry, so the ATS can drop duplicates.
+
+With ``signing: vp`` the body is instead a Verifiable Presentation signed by the employer's DID
+(:mod:`.ats_presentation`), made once when the delivery is queued; ``secret_file`` is then
+optional, and if given the HMAC header is added too.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .errors import AtsConfigError
@@ -32,6 +37,8 @@ __all__ = ["AtsConfig", "backoff", "sign", "signature_valid"]
 
 PLUGIN_NAME = "ler_hiring"
 MAX_DELAY = 300.0
+Signing = Literal["hmac", "vp"]
+SIGNINGS: tuple[Signing, ...] = ("hmac", "vp")
 
 
 @dataclass(frozen=True)
@@ -39,11 +46,12 @@ class AtsConfig:
     """Where and how match reports are delivered."""
 
     url: str
-    secret_file: Path
+    secret_file: Path | None
     allow_hosts: tuple[str, ...] = field(default_factory=tuple)
     max_attempts: int = 8
     retry_seconds: float = 2.0
     timeout: float = 10.0
+    signing: Signing = "hmac"
 
     @classmethod
     def from_plugin_config(cls, raw: Mapping[str, Any] | None) -> AtsConfig | None:
@@ -65,19 +73,29 @@ class AtsConfig:
             raise AtsConfigError(
                 f"ler_hiring.ats.url's host {parts.hostname} is not in ler_hiring.ats.allow_hosts"
             )
-        if not section.get("secret_file"):
+        signing = section.get("signing") or "hmac"
+        if signing not in SIGNINGS:
+            raise AtsConfigError("ler_hiring.ats.signing must be hmac or vp")
+        secret_file = section.get("secret_file")
+        if not secret_file and signing == "hmac":
             raise AtsConfigError("ler_hiring.ats.secret_file (the HMAC key's file) is required")
         try:
-            return cls(
+            config = cls(
                 url=url,
-                secret_file=Path(str(section["secret_file"])).expanduser(),
+                secret_file=Path(str(secret_file)).expanduser() if secret_file else None,
                 allow_hosts=allow,
                 max_attempts=int(section.get("max_attempts", 8)),
                 retry_seconds=float(section.get("retry_seconds", 2.0)),
                 timeout=float(section.get("timeout", 10.0)),
+                signing=signing,
             )
         except (TypeError, ValueError) as error:
             raise AtsConfigError(f"ler_hiring.ats: {error}") from None
+        if config.max_attempts < 1 or config.retry_seconds <= 0 or config.timeout <= 0:
+            raise AtsConfigError(
+                "ler_hiring.ats: max_attempts, retry_seconds and timeout must be above 0"
+            )
+        return config
 
     def allows(self, url: str) -> bool:
         """Whether ``url``'s host is allowlisted (checked again before every attempt)."""
@@ -86,6 +104,8 @@ class AtsConfig:
 
     def secret(self) -> bytes:
         """The HMAC key, read at each use (so it can be rotated); AtsConfigError if unreadable."""
+        if self.secret_file is None:
+            raise AtsConfigError("ler_hiring.ats.secret_file is not set")
         try:
             key = self.secret_file.read_bytes().strip()
         except OSError as error:

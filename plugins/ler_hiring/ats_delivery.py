@@ -6,6 +6,10 @@ attempt (time, outcome, detail) and retries with a doubling delay; after ``max_a
 delivery is kept as ``failed`` with its payload, to be retried by hand. At startup the worker picks
 up what an earlier run left queued. Each attempt goes to the URL configured at that time and ends
 within ``timeout`` seconds.
+
+One worker serves every wallet of the agent: the agent's own, and each tenant's (a hosted agent)
+while that tenant has deliveries queued. A body signed when queued (``signing: vp``) is kept
+with the delivery and sent as it is on every attempt.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aiohttp
@@ -23,14 +28,19 @@ import aiohttp
 from .ats_config import AtsConfig, backoff, sign
 from .errors import AtsConfigError, HiringInputError
 
-__all__ = ["AtsDeliveries", "DeliveryStore"]
+__all__ = ["AtsDeliveries", "DeliveryStore", "Presenter"]
 
 LOGGER = logging.getLogger(__name__)
 QUEUED, DELIVERED, FAILED = "queued", "delivered", "failed"
+#: signs a delivery's payload as its body (``signing: vp``): (delivery id, payload) -> body
+Presenter = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class DeliveryStore(Protocol):
-    """Where deliveries are kept: the wallet (:class:`ler_hiring.store.WalletDeliveries`)."""
+    """Where one wallet's deliveries are kept (:class:`ler_hiring.store.WalletDeliveries`)."""
+
+    #: which wallet: the worker serves each wallet once
+    key: str
 
     async def save(self, delivery: dict[str, Any]) -> None:
         """Add or replace a delivery (by ``delivery_id``), tagged with its ``state``."""
@@ -51,6 +61,7 @@ class AtsDeliveries:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stores: dict[str, DeliveryStore] = {}
 
     def _configured(self) -> AtsConfig:
         if self.config is None:
@@ -59,11 +70,16 @@ class AtsDeliveries:
             )
         return self.config
 
-    async def enqueue(self, kept: DeliveryStore, payload: dict[str, Any]) -> dict[str, Any]:
-        """Keep a delivery of ``payload`` as queued, and wake the worker."""
-        self._configured()
+    async def enqueue(
+        self, kept: DeliveryStore, payload: dict[str, Any], present: Presenter | None = None
+    ) -> dict[str, Any]:
+        """Keep a delivery of ``payload`` as queued, and wake the worker.
+
+        With ``signing: vp`` the body is made now by ``present`` (its errors reach the caller).
+        """
+        config = self._configured()
         now = time.time()
-        delivery = {
+        delivery: dict[str, Any] = {
             "delivery_id": str(uuid.uuid4()),
             "created": now,
             "state": QUEUED,
@@ -71,10 +87,12 @@ class AtsDeliveries:
             "attempts": [],
             "payload": payload,
         }
+        if config.signing == "vp":
+            if present is None:
+                raise AtsConfigError("ler_hiring.ats.signing is vp, but nothing can sign here")
+            delivery["body"] = await present(delivery["delivery_id"], payload)
         await kept.save(delivery)
-        self._wake.set()
-        if self._task is None:  # no worker for this wallet (a tenant): attempt it now anyway
-            asyncio.get_running_loop().create_task(self.run_due(kept))
+        self.start(kept)
         return delivery
 
     async def retry(self, kept: DeliveryStore, delivery_id: str) -> dict[str, Any]:
@@ -84,9 +102,7 @@ class AtsDeliveries:
             raise HiringInputError(f"delivery {delivery_id} was delivered already")
         delivery.update(state=QUEUED, next_attempt=time.time())
         await kept.save(delivery)
-        self._wake.set()
-        if self._task is None:
-            asyncio.get_running_loop().create_task(self.run_due(kept))
+        self.start(kept)
         return delivery
 
     async def run_due(self, kept: DeliveryStore) -> int:
@@ -117,17 +133,17 @@ class AtsDeliveries:
         if not config.allows(config.url):
             return "error", "the URL's host is no longer in ler_hiring.ats.allow_hosts"
         try:
-            secret = config.secret()
+            secret = config.secret() if config.secret_file is not None else None
         except AtsConfigError as error:
             return "error", str(error)
-        body = json.dumps(
-            {"delivery_id": delivery["delivery_id"], **delivery["payload"]}, sort_keys=True
-        ).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-LER-Delivery": delivery["delivery_id"],
-            "X-LER-Signature": sign(secret, body, int(time.time())),
+        document = delivery.get("body") or {
+            "delivery_id": delivery["delivery_id"],
+            **delivery["payload"],
         }
+        body = json.dumps(document, sort_keys=True).encode()
+        headers = {"Content-Type": "application/json", "X-LER-Delivery": delivery["delivery_id"]}
+        if secret is not None:
+            headers["X-LER-Signature"] = sign(secret, body, int(time.time()))
         timeout = aiohttp.ClientTimeout(total=config.timeout)
         try:
             async with (
@@ -143,19 +159,31 @@ class AtsDeliveries:
             return "error", f"{type(error).__name__}: the ATS could not be reached"
 
     def start(self, kept: DeliveryStore) -> None:
-        """Run the worker on one store (deliveries left queued are picked up)."""
-        if self.config is not None and self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._work(kept))
+        """Serve one wallet's deliveries (those left queued too), running the worker if need be."""
+        if self.config is None:
+            return
+        self._stores[kept.key] = kept
+        self._wake.set()
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._work())
 
-    async def _work(self, kept: DeliveryStore) -> None:
+    async def _work(self) -> None:
         while True:
-            try:
-                await self.run_due(kept)
-            except Exception:  # a storage hiccup: log it and try again at the next tick
-                LOGGER.exception("ATS deliveries could not be processed")
             self._wake.clear()
+            soonest = time.time() + self.poll
+            for key, kept in list(self._stores.items()):
+                try:
+                    await self.run_due(kept)
+                    waiting = [d["next_attempt"] for d in await kept.queued()]
+                except Exception:  # a storage hiccup: log it and try again at the next tick
+                    LOGGER.exception("ATS deliveries of wallet %s could not be processed", key)
+                    continue
+                if waiting:
+                    soonest = min(soonest, *waiting)
+                elif self._stores.get(key) is kept:  # nothing left: served again when queued
+                    del self._stores[key]
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+                await asyncio.wait_for(self._wake.wait(), max(0.0, soonest - time.time()))
 
     async def stop(self) -> None:
         """Stop the worker (queued deliveries stay queued)."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ERRORS", "AtsConfigError", "HiringError", "HiringInputError", "Problem"]
+__all__ = [
+    "ERRORS",
+    "AtsConfigError",
+    "AtsSigningError",
+    "HiringError",
+    "HiringInputError",
+    "Problem",
+]
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,13 @@ class AtsConfigError(HiringError):
     """``plugin_config.ler_hiring.ats`` is wrong or missing (names the key to fix)."""
 
 
+class AtsSigningError(HiringError):
+    """The hand-off is to be signed by the employer's DID (``signing: vp``) and cannot be."""
+
+
 #: Status and code of each error, added to ``ler_ledger``'s one table by the plugin's setup.
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     HiringInputError: (400, "invalid-input"),
     AtsConfigError: (503, "not-configured"),
+    AtsSigningError: (409, "no-signing-did"),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from acapy_agent.admin.decorators.auth import tenant_authentication
@@ -31,16 +32,19 @@ from aiohttp_apispec import (
 )
 from marshmallow import fields, validate
 
-from ler_badges import verify_credential
+from ler_badges import BadgesError, verify_credential
+from ler_badges.acapy.did_web import issuing_identity, public_ler_did
 from ler_badges.acapy.environment import AgentEnvironment
 from ler_badges.acapy.issuer import BadgeIssuer
+from ler_badges.acapy.service import BadgesService
 from ler_ledger import http_errors, load_verdict, request_json, request_profile
 from ler_ledger.validators import text, uint64, uuid4
 
 from . import store
-from .ats_delivery import AtsDeliveries
+from .ats_delivery import AtsDeliveries, Presenter
+from .ats_presentation import authentic, signed_presentation
 from .employment import employment_credential
-from .errors import HiringInputError
+from .errors import AtsSigningError, HiringInputError
 from .jobs import job_schema, validate_job
 from .matching import (
     Evidence,
@@ -298,9 +302,49 @@ async def job_match(request: web.BaseRequest) -> web.Response:
     deliver = body.get("deliver")
     if deliver or (deliver is None and deliveries.config is not None):
         payload = {"report": report, "resume": resume, "verdicts": verdicts}
-        delivery = await deliveries.enqueue(store.WalletDeliveries(profile), payload)
+        present = await _employer_presenter(profile, authentic(credentials, verdicts))
+        delivery = await deliveries.enqueue(store.deliveries_of(profile), payload, present)
         report["ats_delivery"] = {"delivery_id": delivery["delivery_id"], "state": "queued"}
     return web.json_response(report)
+
+
+async def _employer_presenter(
+    profile: Profile, credentials: Sequence[Mapping[str, Any]]
+) -> Presenter | None:
+    """How this agent signs a hand-off as a presentation (``signing: vp``), else ``None``.
+
+    It signs as its public did:ler (or the did:web it issues as), like its badges; without one
+    the delivery is refused before anything is queued.
+    """
+    config = profile.inject(AtsDeliveries).config
+    if config is None or config.signing != "vp":
+        return None
+    anchor = await public_ler_did(profile)
+    if anchor is None:
+        raise AtsSigningError(
+            "ler_hiring.ats.signing is vp: the hand-off is signed with this agent's public "
+            "did:ler, and it has none; anchor one (POST /ler/did/create with public=true) or "
+            "sign with hmac"
+        )
+    try:
+        holder, sign, method = await issuing_identity(profile, anchor)
+    except BadgesError as error:
+        raise AtsSigningError(f"the hand-off cannot be signed as {anchor}: {error}") from error
+
+    async def present(delivery_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await signed_presentation(
+                delivery_id,
+                payload,
+                credentials,
+                holder=holder,
+                sign=sign,
+                verification_method=method,
+            )
+        except BadgesError as error:
+            raise AtsSigningError(f"the hand-off could not be signed: {error}") from error
+
+    return present
 
 
 @docs(tags=[TAG], summary="A stored match report")
@@ -389,9 +433,9 @@ async def employment_issue(request: web.BaseRequest) -> web.Response:
 @tenant_authentication
 @hiring_errors
 async def delivery_list(request: web.BaseRequest) -> web.Response:
-    """Every delivery with its attempts (payloads left out)."""
+    """Every delivery with its attempts (payloads and signed bodies left out)."""
     deliveries = await store.load_all(request_profile(request), store.DELIVERY)
-    shown = [{k: v for k, v in d.items() if k != "payload"} for d in deliveries]
+    shown = [{k: v for k, v in d.items() if k not in ("payload", "body")} for d in deliveries]
     return web.json_response({"results": sorted(shown, key=lambda d: d["created"])})
 
 
@@ -402,9 +446,9 @@ async def delivery_list(request: web.BaseRequest) -> web.Response:
 async def delivery_retry(request: web.BaseRequest) -> web.Response:
     """Retry a delivery now."""
     profile = request_profile(request)
-    kept = store.WalletDeliveries(profile)
+    kept = store.deliveries_of(profile)
     delivery = await profile.inject(AtsDeliveries).retry(kept, request.match_info["delivery_id"])
-    return web.json_response({k: v for k, v in delivery.items() if k != "payload"})
+    return web.json_response({k: v for k, v in delivery.items() if k not in ("payload", "body")})
 
 
 # --- wiring ------------------------------------------------------------------------------------
@@ -434,7 +478,13 @@ async def register(app: web.Application) -> None:
 
 
 async def _on_startup(profile: Profile, _event: Any) -> None:
-    profile.inject(AtsDeliveries).start(store.WalletDeliveries(profile))
+    """Serve the agent's own deliveries and those its tenants left queued."""
+    deliveries = profile.inject(AtsDeliveries)
+    deliveries.start(store.WalletDeliveries(profile))
+    service = profile.inject_or(BadgesService)
+    if deliveries.config is not None and service is not None:
+        for tenant in await store.queued_tenants(profile, service.exchanges.tenant):
+            deliveries.start(tenant)
 
 
 async def _on_shutdown(profile: Profile, _event: Any) -> None:

@@ -85,8 +85,9 @@ class AskarDeliveries:
 
     CATEGORY = "ler_hiring_ats_delivery"
 
-    def __init__(self, kept: Store) -> None:
+    def __init__(self, kept: Store, key: str = "") -> None:
         self.store = kept
+        self.key = key
 
     async def save(self, delivery: dict) -> None:
         async with self.store.session() as session:

@@ -9,7 +9,16 @@ import pytest
 
 import ler_hiring
 
-PURE = ["jobs", "proof_requests", "matching", "employment", "resume", "ats_config", "errors"]
+PURE = [
+    "jobs",
+    "proof_requests",
+    "matching",
+    "employment",
+    "resume",
+    "ats_config",
+    "ats_presentation",
+    "errors",
+]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -160,6 +160,8 @@ class AgentHome:
                 "cert_file": str(tls.cert_file),
                 "key_file": str(tls.key_file),
             }
+        if self.spec.ats is not None:  # an employer's ATS webhook (the key stays in its file)
+            config["ler_hiring"] = {"ats": self.spec.ats.plugin_config()}
         self.home_dir.mkdir(parents=True, exist_ok=True)
         self.plugin_config.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
         return self.plugin_config

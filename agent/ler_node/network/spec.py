@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -16,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from ler_hiring.ats_config import AtsConfig
+from ler_hiring.errors import AtsConfigError
 from ler_web.web_settings import OidcSettings, WebSettingsError
 
 from ..errors import LerNodeError
@@ -131,6 +134,61 @@ class WebSpec(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
+class AtsSpec(BaseModel):
+    """An employer's applicant tracking system webhook (``ler_hiring.ats`` of its plugin config).
+
+    Match reports are posted there, signed, retried and logged (docs/employers.md).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="http(s) URL the match reports are posted to")
+    allow_hosts: list[str] = Field(
+        default_factory=list, description="hosts it may be on (default: the URL's host)"
+    )
+    secret_file: str | None = Field(
+        default=None,
+        description="the HMAC key alone, in a file (mode 0600); relative: to the directory "
+        "ler-node runs in; required with signing: hmac",
+    )
+    signing: Literal["hmac", "vp"] = Field(
+        default="hmac", description="hmac: an X-LER-Signature header; vp: a VP signed by its DID"
+    )
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_seconds: float = Field(default=2.0, gt=0, le=300, description="first retry delay")
+    timeout: float = Field(default=10.0, gt=0, le=120, description="seconds per attempt")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secret(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "secret" in raw:
+            raise ValueError(
+                "ats.secret: the network file never holds a secret; put the HMAC key alone in a "
+                "file (mode 0600) and name it with secret_file"
+            )
+        return raw
+
+    @field_validator("secret_file")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        return str(Path(value).expanduser().resolve()) if value else None
+
+    @model_validator(mode="after")
+    def _check(self) -> AtsSpec:
+        try:  # the plugin's own rules (allowlisted host...), so both refuse the same settings
+            AtsConfig.from_plugin_config({"ats": self.plugin_config()})
+        except AtsConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def plugin_config(self) -> dict[str, Any]:
+        """The ``ler_hiring.ats`` section the launcher writes (allow_hosts: the URL's, if unset)."""
+        section = self.model_dump(exclude_none=True)
+        if not self.allow_hosts:
+            section["allow_hosts"] = [urlsplit(self.url).hostname or ""]
+        return section
+
+
 class AgentSpec(BaseModel):
     """One ACA-Py agent."""
 
@@ -164,6 +222,9 @@ class AgentSpec(BaseModel):
         description="(admin, inbound) ports of instances 2, 3, ...; default: the agent's + 2, + 4",
     )
     instance: int = Field(default=1, ge=1, description="which instance this is (the launcher's)")
+    ats: AtsSpec | None = Field(
+        default=None, description="an employer's applicant tracking system webhook"
+    )
 
     @model_validator(mode="after")
     def _check_replicas(self) -> AgentSpec:
