@@ -9,6 +9,7 @@ KINDS = {
     "AchievementCredential": "An Open Badges 3.0 credential",
     "OpenBadgeCredential": "An Open Badges 3.0 credential",
     "ClrCredential": "A Comprehensive Learner Record (CLR 2.0)",
+    "AnonCredsCredential": "A credential proven from the candidate's DIDComm wallet (AnonCreds)",
 }
 OUTCOMES = {"passed": "Passed", "failed": "Failed", "skipped": "Not checked"}
 
@@ -75,7 +76,34 @@ CHECKS = {
         "",
         "It names no skills.",
     ),
+    # the named checks of an AnonCreds presentation (the verifier's LER policy, ler_ledger)
+    "proof": Words(
+        "Proof",
+        "The wallet's proof matches the issuer's signature and shows what was asked.",
+        "The proof does not match: it was changed, made from a revoked credential, or could not "
+        "be checked.",
+        "Do not rely on it. Make a new request and ask the candidate to answer it again.",
+    ),
+    "status-list-freshness": Words(
+        "Not revoked, checked against the current list",
+        "The proof uses the college's list of revoked credentials in force when you asked.",
+        "The proof uses an out-of-date list of revoked credentials.",
+        "Make a new request: the candidate's wallet answers with the current list.",
+    ),
+    "status-list": Words(
+        "List of revoked credentials",
+        "The college's list of revoked credentials could be read.",
+        "The college's list of revoked credentials could not be found for the time of the proof.",
+        "Make a new request and ask the candidate to answer it again.",
+    ),
+    "ledger": Words(
+        "State ledger",
+        "The state ledger could be read.",
+        "The state ledger could not be reached, so nothing could be checked.",
+        "Try again in a few minutes.",
+    ),
 }
+CHECKS["issuer-accreditation"] = CHECKS["accreditation"]  # its name in an AnonCreds verdict
 STATUS_CODES = {
     "revoked": "The college has revoked it.",
     "suspended": "The college has suspended it for now.",

@@ -4,10 +4,15 @@ An invitation link carries the invitation itself (``?oob=`` base64url JSON, or t
 ``?c_i=``); it is decoded here and given to the wallet (``/out-of-band/receive-invitation``). No
 URL is ever fetched, so a link cannot make the server call anything. Offers wait in the wallet
 (``offer-received``) until the learner accepts (``send-request``) or declines (a problem report).
+
+An employer's link may carry a proof request and no handshake (a connectionless request): the
+wallet receives it the same way, then the learner sees it on the requests page with what
+answering would share (:mod:`.learner_sharing`), and nothing is sent until they choose.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -17,12 +22,14 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp import web
 
 from .agent_calls import AgentCallError, quoted
+from .learner_sharing import requests_page
 from .learner_tenant import TenantApi, learner_only, wallet
 from .page_rendering import page
 from .qr_codes import qr_code
 
 MAX_LINK = 8000
 DECLINED = "The learner declined this offer."
+REQUEST_ARRIVES = 10.0  # seconds the wallet may take to file a request a link carries
 
 
 class BadLink(ValueError):
@@ -50,6 +57,35 @@ def read_invitation(link: str) -> dict[str, Any]:
     if "out-of-band" not in kind or not invitation.get("services"):
         raise BadLink("This link is not a wallet invitation this site can use")
     return invitation
+
+
+def attached_request(invitation: dict[str, Any]) -> str | None:
+    """The thread id of a present-proof request the invitation carries, if it carries one."""
+    for attached in invitation.get("requests~attach") or []:
+        data = attached.get("data") if isinstance(attached, dict) else None
+        data = data if isinstance(data, dict) else {}
+        message = data.get("json")
+        if message is None and isinstance(data.get("base64"), str):
+            try:
+                message = json.loads(base64.urlsafe_b64decode(data["base64"] + "=="))
+            except (binascii.Error, ValueError):
+                continue
+        if isinstance(message, dict) and "present-proof" in str(message.get("@type", "")):
+            thread = message.get("~thread") if isinstance(message.get("~thread"), dict) else {}
+            found = thread.get("thid") or message.get("@id")
+            return str(found) if found else None
+    return None
+
+
+async def _request_filed(api: TenantApi, thread_id: str, *, wait: float = 0) -> bool:
+    """Whether the wallet holds the request of ``thread_id``, waiting up to ``wait`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        found = await api.get("/present-proof-2.0/records", thread_id=thread_id, role="prover")
+        if found["results"] or loop.time() >= deadline:
+            return bool(found["results"])
+        await asyncio.sleep(0.2)
 
 
 async def _offers(api: TenantApi) -> list[dict[str, Any]]:
@@ -94,7 +130,12 @@ async def receive_form(request: web.Request) -> web.Response:
     if "oob" in request.query or "c_i" in request.query:
         link = str(request.url)
         try:
-            context["invitation"] = {"link": link, "label": read_invitation(link).get("label")}
+            invitation = read_invitation(link)
+            context["invitation"] = {
+                "link": link,
+                "label": invitation.get("label"),
+                "asks": attached_request(invitation) is not None,
+            }
         except BadLink as exc:
             return await _receive_page(request, status=400, errors={"link": str(exc)}, link=link)
     return await _receive_page(request, **context)
@@ -108,16 +149,27 @@ async def receive(request: web.Request) -> web.Response:
         invitation = read_invitation(link)
     except BadLink as exc:
         return await _receive_page(request, status=400, errors={"link": str(exc)}, link=link)
+    api = wallet(request)
+    name = invitation.get("label") or "the organisation"
+    thread_id = attached_request(invitation)
+    if thread_id is not None and await _request_filed(api, thread_id):
+        return await requests_page(request, f"You have already opened this request from {name}.")
     try:
-        await wallet(request).post(
-            "/out-of-band/receive-invitation", invitation, auto_accept="true"
-        )
+        await api.post("/out-of-band/receive-invitation", invitation, auto_accept="true")
     except AgentCallError as exc:
         if not 400 <= exc.status < 500:
             raise
         message = f"This invitation cannot be used: {exc.message}"
         return await _receive_page(request, status=400, errors={"link": message}, link=link)
-    name = invitation.get("label") or "the organisation"
+    if thread_id is not None:
+        if await _request_filed(api, thread_id, wait=REQUEST_ARRIVES):
+            notice = f"{name} asks you for a proof. Check below what it would share, then choose."
+        else:
+            notice = (
+                f"Your wallet has the request from {name}, but has not filed it yet. "
+                "Open this page again in a moment: it appears below when it is ready."
+            )
+        return await requests_page(request, notice)
     notice = f"Your wallet is connecting to {name}. Its offers will appear below."
     return await _receive_page(request, notice=notice)
 

@@ -79,10 +79,24 @@ def plan_words(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _labels(api: TenantApi) -> dict[str, str]:
-    return {
+    """Who is on the other side, by connection id; by ``thread:<id>`` for a connectionless request.
+
+    A request with no connection is named by its invitation's label (the out-of-band records).
+    """
+    labels = {
         c["connection_id"]: c.get("their_label") or "an organisation"
         for c in (await api.get("/connections"))["results"]
     }
+    for oob in (await api.get("/out-of-band/records", role="receiver"))["results"]:
+        label = (oob.get("invitation") or {}).get("label")
+        if oob.get("attach_thread_id") and label:
+            labels[f"thread:{oob['attach_thread_id']}"] = label
+    return labels
+
+
+def _who(record: dict[str, Any], labels: dict[str, str], unnamed: str = "an organisation") -> str:
+    by_connection = labels.get(record.get("connection_id") or "")
+    return by_connection or labels.get(f"thread:{record.get('thread_id')}", unnamed)
 
 
 def _shared(record: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
@@ -126,19 +140,20 @@ def _outcome(record: dict[str, Any]) -> str:
 @learner_only
 async def requests(request: web.Request) -> web.Response:
     """Requests waiting for an answer, each with what it would share; then the history."""
-    return await _requests_page(request)
+    return await requests_page(request)
 
 
-async def _requests_page(
+async def requests_page(
     request: web.Request, notice: str | None = None, status: int = 200
 ) -> web.Response:
+    """The requests page (with ``notice``): those waiting with their preview, then the history."""
     api = wallet(request)
     labels = await _labels(api)
     records = (await api.get("/present-proof-2.0/records", role="prover"))["results"]
     records.sort(key=lambda r: r.get("updated_at", ""), reverse=True)
     waiting, history = [], []
     for record in records:
-        who = labels.get(record.get("connection_id"), "an organisation")
+        who = _who(record, labels)
         name = (_request_of(record)[1] or {}).get("name") or "a proof"
         if record.get("state") == "request-received":
             plan = await share_plan(api, record["pres_ex_id"])
@@ -158,7 +173,8 @@ async def _requests_page(
     return await page(
         request,
         "learner_requests.html",
-        {"waiting": waiting, "history": history, "notice": notice},
+        # also shown after a request link was opened (POST /wallet/receive): the nav says where
+        {"waiting": waiting, "history": history, "notice": notice, "path": "/wallet/requests"},
         status=status,
     )
 
@@ -175,7 +191,7 @@ async def answer(request: web.Request) -> web.Response:
     record = next((r for r in records if r["pres_ex_id"] == pres_ex_id), None)
     if record is None:
         raise web.HTTPNotFound()
-    who = (await _labels(api)).get(record.get("connection_id"), "the organisation")
+    who = _who(record, await _labels(api), "the organisation")
     if choice == "share":
         try:
             await api.post(f"{plan_path(pres_ex_id)}/share")
@@ -183,10 +199,10 @@ async def answer(request: web.Request) -> web.Response:
             if exc.status != 409:
                 raise
             notice = "Nothing was shared: your wallet cannot answer this request as it is now."
-            return await _requests_page(request, notice, status=409)
+            return await requests_page(request, notice, status=409)
         notice = f"You shared it with {who}."
     else:
         path = f"/present-proof-2.0/records/{quoted(pres_ex_id)}"
         await api.post(f"{path}/problem-report", {"description": DECLINED})
         notice = f"You declined {who}'s request. Nothing was shared."
-    return await _requests_page(request, notice)
+    return await requests_page(request, notice)

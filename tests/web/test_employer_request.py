@@ -1,21 +1,31 @@
 """The employer's request by QR code, in a real browser: the verifier agent opens a VC-API
 exchange, a did:key wallet (the demo's, :mod:`ler_node.vcapi_wallet`) answers the link the page
-shows, and the page updates itself with the verdict.
+shows, and the page updates itself with the verdict. Or the employer makes a connectionless
+DIDComm request, which a hosted learner opens in the wallet pages, previews and shares.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import ssl
 import uuid
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 from netkit import Network
 from playwright.async_api import Browser, Page, expect
 
+from ler_node.network import flows
+from ler_node.network.hosting import Hosting
+from ler_node.network.launcher import connect
 from ler_node.network.local_tls import tls_files
+from ler_node.network.web_process import web_root
 from ler_node.vcapi_wallet import ExchangeFailed, VcApiWallet
+from ler_web.didcomm_requests import invitation_link, outcome, skill_proof_request
+from ler_web.learner_offers import attached_request, read_invitation
+from ler_web.user_accounts import AccountStore
 
 from .webkit import (
     DESKTOP,
@@ -167,3 +177,185 @@ async def test_another_session_cannot_open_the_request(
         assert response is not None and response.status == 404
     finally:
         await other.close()
+
+
+DIDCOMM_TYPE = "EmployerAskSkills"  # its own AnonCreds type: other tests use theirs
+DIDCOMM_SKILL = {"skill": "Troubleshooting", "skill_code": f"O*NET {SKILL}", "level": "4"}
+
+
+def test_a_didcomm_request_asks_for_the_skill_code_and_level_only() -> None:
+    request = skill_proof_request({"onet_code": SKILL, "name": "Troubleshooting"}, now=1000)
+    assert request["requested_attributes"] == {
+        "skill": {
+            "names": ["skill_code", "level"],
+            "restrictions": [{"attr::skill_code::value": f"O*NET {SKILL}"}],
+        }
+    }
+    assert request["requested_predicates"] == {}
+    assert request["non_revoked"] == {"from": 1000, "to": 1000}
+    asked = {"@type": "https://didcomm.org/present-proof/2.0/request-presentation", "@id": "t-1"}
+    invitation = {"requests~attach": [{"data": {"json": asked}}]}
+    assert attached_request(invitation) == "t-1"
+    assert attached_request({"requests~attach": [{"data": {"base64": "%%"}}]}) is None
+    assert attached_request({"handshake_protocols": ["x"]}) is None
+
+
+def test_a_didcomm_answer_reads_with_the_check_pages_words() -> None:
+    skill = {"onet_code": SKILL, "name": "Troubleshooting"}
+    levels = [{"level": 4, "name": "Advanced"}]
+    did = "did:ler:local:C4CGpVAKX8dJqDJ8KPbqoe"
+    record = {  # the verifier's record, with its verdict (GET /ler/verifier/presentations/{id})
+        "state": "done",
+        "by_format": {"pres": {"anoncreds": {"identifiers": [{
+            "schema_id": f"{did}/anoncreds/v0/SCHEMA/EmployerAskSkills/1.0",
+            "cred_def_id": f"{did}/anoncreds/v0/CLAIM_DEF/1/default",
+        }]}}},
+        "verdict": {
+            "verified": True, "reasons": [],
+            "checks": [
+                {"name": "proof", "outcome": "passed", "detail": "verified"},
+                {"name": "issuer-accreditation", "outcome": "passed", "detail": "accredited"},
+            ],
+            "revealed": {"skill": {"skill_code": f"O*NET {SKILL}", "level": "4"}},
+        },
+    }  # fmt: skip
+    shown = outcome(record, skill, levels)
+    assert shown["verified"] and shown["answered"] and shown["problems"] == []
+    assert shown["skill_shown"]["name"] == "Troubleshooting"
+    assert shown["skill_shown"]["level"] == "4 (Advanced)"
+    (result,) = shown["results"]
+    assert result["title"] == "EmployerAskSkills" and result["issuer_id"] == did
+    assert "DIDComm wallet" in result["kind_label"]
+    labels = [c["label"] for c in result["groups"][0]["checks"]]
+    assert labels == ["Proof", "Issuer accredited by the state", "Skills"]
+
+    other = {"skill": {"skill_code": "O*NET 2.A.1.a", "level": "4"}}
+    record["verdict"] = {**record["verdict"], "revealed": other}
+    assert outcome(record, skill, levels)["skill_shown"] is None
+    gone = outcome({"state": "abandoned", "error_msg": "abandoned: no progress."}, skill, levels)
+    assert gone == {"final": True, "answered": False, "reason": "abandoned: no progress"}
+    assert outcome({"state": "request-sent"}, skill, levels) == {"final": False}
+
+
+def test_a_didcomm_link_is_what_the_wallet_pages_read() -> None:
+    invitation = {
+        "@type": "https://didcomm.org/out-of-band/1.1/invitation",
+        "label": "Crossroads",
+        "services": [{"serviceEndpoint": "http://127.0.0.1:9", "recipientKeys": ["did:key:z"]}],
+    }
+    link = invitation_link(invitation)
+    assert link.startswith("http://127.0.0.1:9?oob=")
+    assert read_invitation(link) == invitation
+
+
+async def _learner_with_a_skill(network: Network) -> tuple[str, str]:
+    """A new hosted learner (account and tenant) holding a college's AnonCreds credential of
+    ``DIDCOMM_SKILL``; returns (user name, password)."""
+    async with (
+        Hosting.of(network.home("hosted")) as hosting,
+        network.admin("state") as state,
+        network.admin("college") as college,
+    ):
+        tenant = await hosting.create("DIDComm Learner")
+        await flows.set_accreditation(state, network.did("college"), DIDCOMM_TYPE, "accredit")
+        kind = await flows.publish_credential_type(
+            college,
+            network.did("college"),
+            name=DIDCOMM_TYPE,
+            attributes=list(DIDCOMM_SKILL),
+            registry_size=10,
+        )
+        async with hosting.as_tenant(tenant) as learner:
+            college_conn, _ = await connect(college, learner, f"didcomm-{uuid.uuid4()}")
+            # the hosted agent takes a credential offer by itself
+            await flows.issue_credential(college, college_conn, kind.cred_def_id, DIDCOMM_SKILL)
+    password = secrets.token_urlsafe(16)
+    username = f"learner-{uuid.uuid4().hex[:8]}"
+    AccountStore(web_root(network.data_dir) / "accounts.json").add(
+        username, "DIDComm Learner", "learner", password, tenant.wallet_id
+    )
+    return username, password
+
+
+async def test_a_hosted_learner_answers_a_didcomm_request_from_the_employers_qr_code(
+    browser: Browser, site: Site, network: Network
+) -> None:
+    username, password = await _learner_with_a_skill(network)
+    employer_context = await new_page(browser, site, PHONE)
+    learner_context = await new_page(browser, site, PHONE)
+    try:
+        learner = await learner_context.new_page()
+        await sign_in(learner, site, username, password)
+        employer = await employer_context.new_page()
+        await sign_in(employer, site, "employer")
+        await employer.get_by_label("Skill", exact=True).select_option(value=SKILL)
+        await employer.get_by_label("A DIDComm wallet (connectionless request)").check()
+        await employer.get_by_label("Kind of credential (optional)").fill("Certificate")
+        await employer.get_by_role("button", name="Make a request").click()
+        await expect(employer.get_by_role("alert")).to_contain_text("leave the kind")
+        await employer.get_by_label("Kind of credential (optional)").fill("")
+        await employer.get_by_role("button", name="Make a request").click()
+
+        await expect(employer.get_by_role("heading", level=1)).to_have_text(
+            "Your request for a credential"
+        )
+        qr = employer.get_by_role("img", name=re.compile("^QR code of the request link"))
+        assert (await qr.get_attribute("src") or "").startswith("data:image/svg+xml;base64,")
+        link = await employer.get_by_label(
+            "Request link to copy into the candidate's wallet"
+        ).input_value()
+        assert "?oob=" in link
+        await expect(
+            employer.get_by_role("heading", name="Waiting for the candidate")
+        ).to_be_visible()
+        assert await overflow(employer) == []
+        assert await serious_violations(employer) == []
+
+        # a garbled or cut link: a plain error, never a 500
+        await learner.goto("/wallet/receive")
+        middle = len(link) // 2
+        for bad in (link[:middle] + "~~" + link[middle + 2 :], link[: link.index("oob=") + 40]):
+            await learner.get_by_label("Invitation link from your college").fill(bad)
+            async with learner.expect_response(lambda r: r.request.method == "POST") as answered:
+                await learner.get_by_role("button", name="Connect my wallet").click()
+            assert (await answered.value).status == 400
+            await expect(learner.get_by_role("alert")).to_contain_text("damaged")
+
+        # the learner opens the link in the wallet, sees what it asks, then shares
+        await learner.goto("/wallet/receive?" + urlsplit(link).query)
+        await expect(learner.get_by_text("This link is a request from")).to_contain_text(
+            network.home("employer").spec.name
+        )
+        assert await serious_violations(learner) == []
+        await learner.get_by_role("button", name="Open the request").click()
+        await expect(learner.get_by_role("status")).to_contain_text("asks you for a proof")
+        waiting = learner.get_by_role("listitem").filter(has_text="asks for")
+        await expect(waiting).to_contain_text("the skill Troubleshooting")
+        await expect(waiting).to_contain_text(f"Your skill code: O*NET {SKILL}")
+        await expect(waiting).to_contain_text("Your level: 4")
+        assert await overflow(learner) == []
+        assert await serious_violations(learner) == []
+        await waiting.get_by_role("button", name=re.compile("^Share")).click()
+        await expect(learner.get_by_role("status")).to_contain_text("You shared it with")
+
+        status = employer.locator("#request-status")  # htmx polls it; no reload here
+        await expect(status.get_by_role("heading", name="The candidate answered")).to_be_visible(
+            timeout=15_000
+        )
+        await expect(status.get_by_role("status")).to_contain_text("The credential shows the skill")
+        await expect(status.get_by_role("status")).to_contain_text("at level 4 (Advanced)")
+        await expect(
+            status.get_by_role("heading", name="This credential passed every check")
+        ).to_be_visible()
+        await expect(status).to_contain_text("Issuer accredited by the state")
+        assert await overflow(employer) == []
+        assert await serious_violations(employer) == []
+
+        # the same link again: nothing new is shared
+        await learner.goto("/wallet/receive?" + urlsplit(link).query)
+        await learner.get_by_role("button", name="Open the request").click()
+        await expect(learner.get_by_role("status")).to_contain_text("already opened this request")
+        await expect(learner.get_by_role("button", name=re.compile("^Share"))).to_have_count(0)
+    finally:
+        await employer_context.close()
+        await learner_context.close()
