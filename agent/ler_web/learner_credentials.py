@@ -1,13 +1,16 @@
 """A learner's credentials: each one with its issuer, skills and levels, and status.
 
 AnonCreds credentials come from the wallet's ``/credentials`` and their revocation state from
-``/credential/revoked/{id}``; Open Badges 3.0 credentials from ``/credentials/w3c``, checked by the
-hosted agent's verifier (``/ler/badges/verify``, the same checks as the employer's check page).
+``/credential/revoked/{id}``, with the college's reason from the revocation notice the wallet
+received (``/ler/wallet/credentials/{id}/revocation-notice``, ler_tenants); Open Badges 3.0
+credentials from ``/credentials/w3c``, checked by the hosted agent's verifier
+(``/ler/badges/verify``, the same checks as the employer's check page).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +22,7 @@ from .learner_tenant import TenantApi, learner_only, wallet
 from .page_rendering import page
 from .share_links import LIFETIMES_DAYS
 
+LOGGER = logging.getLogger(__name__)
 STATUS_WORDS = {
     "valid": "Valid",
     "revoked": "Revoked",
@@ -54,6 +58,8 @@ async def _anoncreds(api: TenantApi, names: dict[str, str]) -> list[dict[str, An
                 status = "revoked" if revoked.get("revoked") else "valid"
             except AgentCallError as exc:
                 status, reason = "unknown", f"the ledger could not be read ({exc.message})"
+            if status == "revoked":
+                reason = await _revocation_reason(api, cred["referent"])
         shown.append(
             {
                 "id": cred["referent"],
@@ -71,6 +77,16 @@ async def _anoncreds(api: TenantApi, names: dict[str, str]) -> list[dict[str, An
             }
         )
     return shown
+
+
+async def _revocation_reason(api: TenantApi, referent: str) -> str:
+    """The college's reason from the revocation notice the wallet received ("" if none came)."""
+    try:
+        answer = await api.get(f"/ler/wallet/credentials/{quoted(referent)}/revocation-notice")
+    except AgentCallError as exc:
+        LOGGER.warning("the revocation notice of %s could not be read: %s", referent, exc)
+        return ""  # the credential is revoked all the same; only the reason is missing
+    return str((answer.get("notice") or {}).get("comment") or "")
 
 
 def _status(result: dict[str, Any]) -> tuple[str, str]:

@@ -1,10 +1,11 @@
 """The college registrar's console: issued credentials and their status, ledger writes, invites.
 
-Everything goes through the college agent's admin API: ``/ler/badges/*`` for credentials and
-status lists, ``/ler/endorsement/requests`` for the state's endorsement of each ledger write, and
-``/out-of-band/create-invitation`` to invite one learner. Credential types are in
-:mod:`.registrar_types`, issuing to one learner in :mod:`.registrar_issuing`, batches from a CSV
-file in :mod:`.registrar_batches`.
+Everything goes through the college agent's admin API: ``/ler/badges/*`` for Open Badges
+credentials and status lists, AnonCreds credentials through :mod:`.registrar_anoncreds` (revoked
+with the reason sent to the learner), ``/ler/endorsement/requests`` for the state's endorsement
+of each ledger write, and ``/out-of-band/create-invitation`` to invite one learner. Credential
+types are in :mod:`.registrar_types`, issuing to one learner in :mod:`.registrar_issuing`,
+batches from a CSV file in :mod:`.registrar_batches`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import registrar_batches, registrar_types
+from . import registrar_anoncreds, registrar_batches, registrar_types
 from .agent_calls import AgentCallError, quoted
 from .app_keys import agent_api
 from .page_rendering import page
@@ -55,6 +56,7 @@ async def _credentials_page(
         "registrar_credentials.html",
         {
             "issued": issued,
+            "anoncreds": await registrar_anoncreds.issued(college),
             "lists": lists,
             "changes": CHANGES,
             "notice": notice,
@@ -83,6 +85,8 @@ async def change_status(request: web.Request) -> web.Response:
     if new_status != "valid" and not reason:
         errors = {field: "Give a reason: the learner and employers will see it"}
         return await _credentials_page(request, errors=errors, status=400)
+    if posted.get("format") == "anoncreds":
+        return await _revoke_anoncreds(request, credential_id, new_status, reason)
     body: dict[str, Any] = {"status": new_status, "wait": False}
     if reason:
         body["reason"] = reason
@@ -98,6 +102,26 @@ async def change_status(request: web.Request) -> web.Response:
     notice = f"You {DONE[new_status]} {credential_id}."
     if record.get("endorsement_id"):
         notice += " It takes effect once the state endorses the ledger write."
+    return await _credentials_page(request, notice=notice)
+
+
+async def _revoke_anoncreds(
+    request: web.Request, cred_ex_id: str, new_status: str, reason: str
+) -> web.Response:
+    """Revoke an AnonCreds credential (they cannot be suspended); the learner is told why."""
+    field = f"reason-{cred_ex_id}"
+    if new_status != "revoked":
+        errors = {field: "An AnonCreds credential can only be revoked"}
+        return await _credentials_page(request, errors=errors, status=400)
+    try:
+        told = await registrar_anoncreds.revoke(agent_api(request, ROLE), cred_ex_id, reason)
+    except AgentCallError as exc:
+        if exc.status in (400, 404, 409, 422):
+            errors = {field: f"This change cannot be made: {exc.message}"}
+            return await _credentials_page(request, errors=errors, status=exc.status)
+        raise
+    notice = f"You revoked {cred_ex_id}. It takes effect once the state endorses the ledger write"
+    notice += ", and the learner is told your reason." if told else "."
     return await _credentials_page(request, notice=notice)
 
 

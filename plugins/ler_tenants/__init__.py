@@ -10,6 +10,8 @@ operators need beyond that, under ``/ler/tenants`` (admin API key only):
   Everything lives in the shared database, so every instance of the agent sees it at once.
 * **backup / restore**: a tenant's whole wallet (records and keys) as an askar SQLite store
   encrypted under a passphrase (argon2i), and back into a fresh tenant, routes included.
+* **revocation notices**: the college's reason for revoking a credential, kept in the wallet
+  that received the notice (:mod:`.revocation_notices`), read by the tenant with its token.
 
 ``setup`` only registers the plugin's error kinds; the routes are in :mod:`.routes`.
 """

@@ -7,6 +7,10 @@ carry a backup of up to :data:`MAX_RESTORE_REQUEST` (ACA-Py's admin limit is 1 M
 
 A tenant's signing key rotates through ler_ledger's ``/ler/did/{did}/rotate-key`` with the
 tenant's token: the ledger takes a new key for a DID only from its controller's account.
+
+A tenant reads why a credential of its wallet was revoked (the revocation notice its wallet
+received and :mod:`.revocation_notices` kept) at ``/ler/wallet/credentials/{referent}/
+revocation-notice``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import asdict
 
 from acapy_agent.admin.decorators.auth import admin_authentication, tenant_authentication
 from acapy_agent.admin.request_context import AdminRequestContext
+from acapy_agent.core.event_bus import EventBus
 from acapy_agent.core.profile import Profile
 from acapy_agent.messaging.models.openapi import OpenAPISchema
 from acapy_agent.multitenant.base import BaseMultitenantManager
@@ -30,7 +35,7 @@ from marshmallow import fields
 from ler_ledger import http_errors, request_json, request_profile
 from ler_ledger.validators import text, uuid4
 
-from . import presentation_plans, suspension, wallet_backup
+from . import presentation_plans, revocation_notices, suspension, wallet_backup
 from .errors import BackupFormatError, TenantError, TenantSuspendedError
 
 TAG = "ler-tenants"
@@ -121,6 +126,22 @@ class SharedSchema(OpenAPISchema):
 
     plan = fields.Nested(PlanSchema())
     record = fields.Dict()
+
+
+class ReferentMatchSchema(OpenAPISchema):
+    """Path parameter: a credential's id in the caller's wallet."""
+
+    referent = text(max_length=200, description="The credential's id (from /credentials)")
+
+
+class RevocationNoticeSchema(OpenAPISchema):
+    """The revocation notice a wallet received for one credential, if any."""
+
+    referent = fields.Str()
+    notice = fields.Dict(
+        allow_none=True,
+        metadata={"description": "comment (the college's reason), received_at, named; or null"},
+    )
 
 
 class SuspendedListSchema(OpenAPISchema):
@@ -265,6 +286,18 @@ async def proof_request_share(request: web.BaseRequest) -> web.Response:
     return web.json_response({"plan": shared, "record": record.serialize()})
 
 
+@docs(tags=[TAG], summary="Why a credential of this wallet was revoked: the notice it received")
+@match_info_schema(ReferentMatchSchema())
+@response_schema(RevocationNoticeSchema(), 200)
+@tenant_authentication
+@errors
+async def revocation_notice(request: web.BaseRequest) -> web.Response:
+    """The college's revocation notice of one credential (``notice`` null if none came)."""
+    referent = request.match_info["referent"]
+    notice = await revocation_notices.notice_for(request_profile(request), referent)
+    return web.json_response({"referent": referent, "notice": notice})
+
+
 @web.middleware
 async def suspended_token_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Refuse to issue a token for a suspended tenant (its old ones are refused by ACA-Py)."""
@@ -322,8 +355,18 @@ async def register(app: web.Application) -> None:
                 allow_head=False,
             ),
             web.post("/ler/wallet/proof-requests/{pres_ex_id}/share", proof_request_share),
+            web.get(
+                "/ler/wallet/credentials/{referent}/revocation-notice",
+                revocation_notice,
+                allow_head=False,
+            ),
         ]
     )
+
+
+def register_events(event_bus: EventBus) -> None:
+    """Keep the revocation notices each wallet receives (:mod:`.revocation_notices`)."""
+    revocation_notices.register(event_bus)
 
 
 def post_process_routes(app: web.Application) -> None:
