@@ -61,6 +61,7 @@ class AtsDeliveries:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
         self._stores: dict[str, DeliveryStore] = {}
 
     def _configured(self) -> AtsConfig:
@@ -168,10 +169,12 @@ class AtsDeliveries:
             self._task = asyncio.get_running_loop().create_task(self._work())
 
     async def _work(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             soonest = time.time() + self.poll
             for key, kept in list(self._stores.items()):
+                if self._stopping:
+                    return
                 try:
                     await self.run_due(kept)
                     waiting = [d["next_attempt"] for d in await kept.queued()]
@@ -185,10 +188,21 @@ class AtsDeliveries:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, soonest - time.time()))
 
-    async def stop(self) -> None:
-        """Stop the worker (queued deliveries stay queued)."""
-        if self._task is not None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop the worker (queued deliveries stay queued).
+
+        It is asked to stop between wallets, so no store call is cut half-way (a session
+        opened after its caller was cancelled would be left open); cancelled after ``grace``.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        finally:
+            self._task, self._stopping = None, False
