@@ -9,7 +9,7 @@ from aiohttp import web
 from .agent_calls import AgentApi
 from .rate_limit import RateLimit
 from .share_links import ShareLinkStore
-from .user_accounts import AccountStore
+from .user_accounts import Account, AccountStore
 from .web_settings import WebSettings
 
 SETTINGS = web.AppKey("settings", WebSettings)
@@ -17,6 +17,8 @@ AGENTS = web.AppKey("agents", dict[str, AgentApi])
 ACCOUNTS = web.AppKey("accounts", AccountStore)
 CHECK_LIMIT = web.AppKey("check_limit", RateLimit)
 SHARE_LINKS = web.AppKey("share_links", ShareLinkStore)
+#: the signed-in account of a request (set by ``sign_in.requires``)
+SIGNED_IN = web.RequestKey("account", Account)
 #: learners' wallets on the hosted agent (a ``learner_tenant.TenantApis``)
 TENANTS: web.AppKey[Any] = web.AppKey("tenants")
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from .agent_calls import AgentCallError
+from .app_keys import SIGNED_IN
 from .learner_tenant import hosted, learner_only, wallet
 from .page_rendering import page
 
@@ -69,7 +70,7 @@ async def restore(request: web.Request) -> web.Response:
         errors["restore_passphrase"] = "Enter the passphrase you chose for this backup"
     if errors:
         return await _backup_page(request, 400, errors=errors)
-    wallet_id = request["account"].wallet_id
+    wallet_id = request[SIGNED_IN].wallet_id
     try:
         done = await hosted(request).post(
             f"/ler/tenants/{wallet_id}/restore",

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from .agent_calls import AgentCallError, quoted
-from .app_keys import SHARE_LINKS
+from .app_keys import SHARE_LINKS, SIGNED_IN
 from .check_words import explain
 from .learner_tenant import TenantApi, learner_only, wallet
 from .page_rendering import page
@@ -147,7 +147,7 @@ async def credentials_page(
     api = wallet(request)
     names = await issuer_names(api)
     held = await _anoncreds(api, names) + await _badges(api, names)
-    links = request.app[SHARE_LINKS].live(request["account"].username)
+    links = request.app[SHARE_LINKS].live(request[SIGNED_IN].username)
     context = {
         "credentials": held,
         "share_links": links,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import learner_credentials
-from .app_keys import ACCOUNTS, CHECK_LIMIT, SHARE_LINKS
+from .app_keys import ACCOUNTS, CHECK_LIMIT, SHARE_LINKS, SIGNED_IN
 from .check_page import CheckFailed, verify
 from .check_words import explain
 from .error_pages import error_page
@@ -31,7 +31,7 @@ async def make(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest()
     record = await learner_credentials.held_badge(request, record_id)
     credential = record.get("cred_value") or {}
-    account = request["account"]
+    account = request[SIGNED_IN]
     title = explain({"checks": [], "skills": []}, credential)["title"] or "A badge"
     try:
         request.app[SHARE_LINKS].make(
@@ -46,7 +46,7 @@ async def make(request: web.Request) -> web.StreamResponse:
 async def withdraw(request: web.Request) -> web.StreamResponse:
     """Withdraw one of the signed-in learner's links: it then answers 410 Gone."""
     try:
-        request.app[SHARE_LINKS].withdraw(request["account"].username, request.match_info["token"])
+        request.app[SHARE_LINKS].withdraw(request[SIGNED_IN].username, request.match_info["token"])
     except UnknownLink as exc:
         raise web.HTTPNotFound() from exc
     raise web.HTTPSeeOther("/wallet?shared=withdrawn#share-links")

@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from .agent_calls import TIMEOUT, AgentApi, AgentCallError
-from .app_keys import TENANTS, agent_api
+from .app_keys import SIGNED_IN, TENANTS, agent_api
 from .sign_in import requires
 from .user_accounts import Account
 
@@ -70,7 +70,7 @@ class TenantApis:
 
 def wallet(request: web.Request) -> TenantApi:
     """The signed-in learner's wallet (only a :func:`learner_only` handler has one)."""
-    account: Account = request["account"]
+    account: Account = request[SIGNED_IN]
     return request.app[TENANTS].get(agent_api(request, "hosted"), account.wallet_id)
 
 

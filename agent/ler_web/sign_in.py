@@ -14,7 +14,7 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp_session import get_session
 
-from .app_keys import ACCOUNTS
+from .app_keys import ACCOUNTS, SIGNED_IN
 from .cookie_sessions import signed_in, start_session
 from .error_pages import error_page
 from .page_rendering import page
@@ -99,7 +99,7 @@ def requires(role: str) -> Callable[[Handler], Handler]:
                     ],
                     next_step=(account.home, "Go to your console"),
                 )
-            request["account"] = account
+            request[SIGNED_IN] = account
             return await handler(request)
 
         return guarded
