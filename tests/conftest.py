@@ -17,6 +17,14 @@ from typing import Any
 import pytest
 from eth_account import Account
 from netkit import Boot, Network, WebhookSink
+from worker_plan import (
+    PLAN_KEY,
+    PlannedScheduling,
+    plan_file,
+    slow_first,
+    this_worker_is_networkless,
+    write_plan,
+)
 
 from ler_chain import LedgerClient, LocalSigner, NetworkDescriptor
 from ler_node import processes
@@ -88,19 +96,32 @@ def starts_a_ledger(item: pytest.Item) -> bool:
     return bool(STARTS_A_LEDGER & set(code.co_names)) or {"ledger", "up"} <= strings
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the layers: ``ledger`` (a real anvil) and ``e2e`` (real agents).
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the layers: ``ledger`` (a real anvil) and ``e2e`` (real agents); slow modules first.
 
     By the fixtures a test uses and what it calls, so the unit layer (``make test-fast``) is what
     is left; ``make test-fast`` also hides anvil (LER_ANVIL), so a test that starts one anyway
-    fails there, saying anvil is missing, until it is marked.
+    fails there, saying anvil is missing, until it is marked. Under ``pytest -n`` the workers
+    also tell the scheduler which modules use the session network (tests/worker_plan.py).
     """
+    slow_first(items)
+    write_plan(config, items, uses_the_network)
     for item in items:
         needs = set(getattr(item, "fixturenames", ()))
         if "network" in needs:
             item.add_marker(pytest.mark.e2e)
         if "ledger" in needs or starts_a_ledger(item):
             item.add_marker(pytest.mark.ledger)
+
+
+def pytest_configure_node(node: Any) -> None:
+    """(controller) Where the workers write which modules use the session network."""
+    node.workerinput[PLAN_KEY] = str(plan_file(node.config))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """(controller) loadscope, slow modules first, the last of 3+ workers without a network."""
+    return PlannedScheduling(config, log) if config.getoption("dist") == "loadscope" else None
 
 
 @pytest.fixture(scope="session")
@@ -149,6 +170,14 @@ def uses_the_network(item: pytest.Item) -> bool:
     return "network" in getattr(item, "fixturenames", ())
 
 
+def _boot_network(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Boot:
+    webhooks: WebhookSink = request.getfixturevalue("webhooks")
+    data_dir = tmp_path_factory.mktemp("ler-network")
+    home = LedgerHome.in_data_dir(data_dir)
+    keystore.load_or_create_key(home.key_file, home.password_file)
+    return Boot.start(data_dir, webhooks)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _network_boot(
     request: pytest.FixtureRequest,
@@ -161,16 +190,15 @@ def _network_boot(
     ledger's trustee key is made here first, with the session's small keystore work factor.
     Under ``pytest -n`` (``make test``) each worker boots one and runs its share of the
     end-to-end tests on it: they are most of the suite's time, so a network per worker beats one
-    worker running them all (measured in the notes on issue #9).
+    worker running them all (measured in the notes on issue #9). The last of three or more
+    workers boots none: it is given only tests that do not use it (tests/worker_plan.py).
     """
-    if not any(uses_the_network(item) for item in request.session.items):
+    if this_worker_is_networkless() or not any(
+        uses_the_network(item) for item in request.session.items
+    ):
         yield None
         return
-    webhooks: WebhookSink = request.getfixturevalue("webhooks")
-    data_dir = tmp_path_factory.mktemp("ler-network")
-    home = LedgerHome.in_data_dir(data_dir)
-    keystore.load_or_create_key(home.key_file, home.password_file)
-    boot = Boot.start(data_dir, webhooks)
+    boot = _boot_network(request, tmp_path_factory)
     try:
         yield boot
     finally:
@@ -178,11 +206,25 @@ def _network_boot(
 
 
 @pytest.fixture(scope="session")
-async def network(_network_boot: Boot | None) -> Network:
+def _network_boot_late(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _cheap_test_keystores: None,
+) -> Iterator[Boot]:
+    """The session's network, booted when a test first needs it (a worker that booted none)."""
+    boot = _boot_network(request, tmp_path_factory)
+    try:
+        yield boot
+    finally:
+        boot.stop()
+
+
+@pytest.fixture(scope="session")
+async def network(_network_boot: Boot | None, request: pytest.FixtureRequest) -> Network:
     """The session's network, up once for every end-to-end test; every process stopped after.
 
     Its network file is kept in the data directory, so ``ler-node network ... --data-dir`` works
     on it as on any network ``ler-node network up`` started.
     """
-    assert _network_boot is not None, "the session's network starts only for tests that use it"
-    return await _network_boot.network()
+    boot = _network_boot or request.getfixturevalue("_network_boot_late")
+    return await boot.network()
