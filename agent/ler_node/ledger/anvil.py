@@ -33,7 +33,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from ler_contracts import load_artifact
 
 from ..errors import LerNodeError
 from ..paths import anvil_binary
+from ..private_files import write_private
 from ..processes import ProcessFiles, require_free_port
 
 LOCAL_CHAIN_ID = 7341
@@ -235,25 +235,6 @@ async def dev_rpc(data_dir: Path, method: str, params: list[Any] | tuple[Any, ..
 # --- state -------------------------------------------------------------------------------------
 
 
-def _replace_durably(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically: temporary file, fsync, rename, fsync of the directory."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_DIRECTORY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 @contextlib.contextmanager
 def journal_lock(journal_file: Path) -> Iterator[None]:
     """Exclusive access to the state file and journal (the gateway and :func:`dev_rpc` share)."""
@@ -272,11 +253,11 @@ def write_state(state_file: Path, dump: str, journal_file: Path | None = None) -
     """
     data = gzip.decompress(bytes.fromhex(dump.removeprefix("0x")))
     if journal_file is None:
-        _replace_durably(state_file, data)
+        write_private(state_file, data)
         return
     with journal_lock(journal_file):
-        _replace_durably(state_file, data)
-        _replace_durably(journal_file, b"")
+        write_private(state_file, data)
+        write_private(journal_file, b"")
 
 
 def append_journal(journal_file: Path, entries: list[dict[str, Any]]) -> None:
