@@ -28,9 +28,10 @@ from .conftest import Agent
 
 pytestmark = pytest.mark.e2e
 
-#: Cases per operation and mode: 20 keeps the module well under 90 s. A deeper, randomised run:
+#: Cases per operation and mode in `make test`: 10 (about 1,650 over the /ler operations; the
+#: suite's four-minute budget, issue #9). A deeper, randomised run:
 #: LER_FUZZ_EXAMPLES=500 pytest tests/api (derandomised, hence repeatable, unless it is set).
-EXAMPLES = int(os.environ.get("LER_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("LER_FUZZ_EXAMPLES", "10"))
 DERANDOMIZE = "LER_FUZZ_EXAMPLES" not in os.environ
 
 #: Longer request lines are refused by aiohttp's HTTP parser (400, text) before any route runs.
