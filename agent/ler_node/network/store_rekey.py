@@ -99,20 +99,20 @@ class EnvFileKeys:
         pairs = (line.partition("=") for line in self._lines() if not line.startswith("#"))
         return {name.strip(): value for name, sep, value in pairs if sep}
 
-    def value(self, name: str) -> str:
-        """One variable's value (a LerNodeError naming it if absent)."""
-        if not (found := self._values().get(name)):
+    def value(self, name: str, values: dict[str, str] | None = None) -> str:
+        """One variable (from ``values`` if read already); a LerNodeError names it if absent."""
+        if not (found := (values if values is not None else self._values()).get(name)):
             raise LerNodeError(f"{self.path} has no {name}", hint="see docker/secrets/README.md")
         return found
 
     def read(self) -> StoreKey:
         """``ACAPY_WALLET_KEY``, its derivation method and a pending key."""
         values = self._values()
-        self.value(KEY_VAR)
+        key = self.value(KEY_VAR, values)
         method = values.get(METHOD_VAR, "ARGON2I_MOD").upper()
         if method not in KEY_METHODS:
             raise LerNodeError(f"{self.path}: {METHOD_VAR}={method} is not one ACA-Py knows")
-        return StoreKey(values[KEY_VAR], values.get(PENDING_VAR) or None, KEY_METHODS[method])
+        return StoreKey(key, values.get(PENDING_VAR) or None, KEY_METHODS[method])
 
     def write(self, key: StoreKey) -> None:
         """The key lines replaced in place, every other line kept."""
