@@ -8,7 +8,9 @@ up what an earlier run left queued. Each attempt goes to the URL configured at t
 within ``timeout`` seconds.
 
 One worker serves every wallet of the agent: the agent's own, and each tenant's (a hosted agent)
-while that tenant has deliveries queued. A body signed when queued (``signing: vp``) is kept
+while that tenant has deliveries queued. Each attempt is made under a lease on the delivery
+(:mod:`.delivery_lease`), so the replicas of a hosted agent, which share its database, never
+attempt one delivery at the same time. A body signed when queued (``signing: vp``) is kept
 with the delivery and sent as it is on every attempt.
 """
 
@@ -51,6 +53,9 @@ class DeliveryStore(Protocol):
     async def queued(self) -> list[dict[str, Any]]:
         """Every delivery in state ``queued``."""
 
+    async def claim(self, delivery_id: str, owner: str, seconds: float) -> dict[str, Any] | None:
+        """Lease a due, queued delivery to ``owner`` (:func:`.delivery_lease.claim`)."""
+
 
 class AtsDeliveries:
     """The ATS delivery queue and its worker, for one agent."""
@@ -63,6 +68,8 @@ class AtsDeliveries:
         self._task: asyncio.Task | None = None
         self._stopping = False
         self._stores: dict[str, DeliveryStore] = {}
+        #: this worker, in the leases it takes (replicas of an agent each run one)
+        self.owner = uuid.uuid4().hex
 
     def _configured(self) -> AtsConfig:
         if self.config is None:
@@ -106,13 +113,28 @@ class AtsDeliveries:
         self.start(kept)
         return delivery
 
+    def due_at(self, delivery: dict[str, Any]) -> float:
+        """When this worker may attempt a queued delivery: not before another's lease ends."""
+        lease = delivery.get("lease") or {}
+        if lease.get("owner") in (None, self.owner):
+            return delivery["next_attempt"]
+        return max(delivery["next_attempt"], lease.get("until", 0))
+
     async def run_due(self, kept: DeliveryStore) -> int:
-        """Attempt every queued delivery that is due; the number attempted."""
+        """Attempt every queued delivery that is due and not leased to another; how many."""
         async with self._lock:
-            due = [d for d in await kept.queued() if d["next_attempt"] <= time.time()]
+            due = [d for d in await kept.queued() if self.due_at(d) <= time.time()]
+            attempted = 0
             for delivery in sorted(due, key=lambda d: d["created"]):
-                await self._attempt(kept, delivery)
-            return len(due)
+                claimed = await kept.claim(delivery["delivery_id"], self.owner, self._lease())
+                if claimed is not None:
+                    await self._attempt(kept, claimed)
+                    attempted += 1
+            return attempted
+
+    def _lease(self) -> float:
+        """How long a claimed delivery is ours: one attempt's timeout, and a margin."""
+        return self._configured().timeout + 30.0
 
     async def _attempt(self, kept: DeliveryStore, delivery: dict[str, Any]) -> None:
         config = self._configured()
@@ -121,6 +143,7 @@ class AtsDeliveries:
         delivery["attempts"].append(
             {"at": started, "url": config.url, "outcome": outcome, "detail": detail}
         )
+        delivery.pop("lease", None)
         if outcome == "ok":
             delivery["state"] = DELIVERED
         elif len(delivery["attempts"]) >= config.max_attempts:
@@ -177,7 +200,7 @@ class AtsDeliveries:
                     return
                 try:
                     await self.run_due(kept)
-                    waiting = [d["next_attempt"] for d in await kept.queued()]
+                    waiting = [self.due_at(d) for d in await kept.queued()]
                 except Exception:  # a storage hiccup: log it and try again at the next tick
                     LOGGER.exception("ATS deliveries of wallet %s could not be processed", key)
                     continue

@@ -21,6 +21,8 @@ from acapy_agent.storage.record import StorageRecord
 from ler_badges.acapy.service import BadgesService
 from ler_badges.vc_api.exchange_directory import tenant_wallet_id
 
+from . import delivery_lease
+
 __all__ = [
     "DELIVERY",
     "JOB",
@@ -108,6 +110,14 @@ class WalletDeliveries:
         """Deliveries waiting to be attempted."""
         return await load_all(self.profile, DELIVERY, {"state": "queued"})
 
+    async def claim(self, delivery_id: str, owner: str, seconds: float) -> dict[str, Any] | None:
+        """Lease a due, queued delivery to ``owner``, in one transaction of the wallet."""
+        async with self.profile.transaction() as txn:
+            claimed = await delivery_lease.claim(txn.handle, DELIVERY, delivery_id, owner, seconds)
+            if claimed is not None:
+                await txn.commit()
+        return claimed
+
 
 class TenantDeliveries:
     """A tenant's ATS deliveries, its wallet opened by id at each use (it may have been closed).
@@ -140,6 +150,11 @@ class TenantDeliveries:
         if wallet is None:
             raise StorageNotFoundError(f"tenant wallet {self.key} is gone")
         return await wallet.load(delivery_id)
+
+    async def claim(self, delivery_id: str, owner: str, seconds: float) -> dict[str, Any] | None:
+        """Lease a due, queued delivery of the tenant to ``owner`` (none if the tenant is gone)."""
+        wallet = await self._wallet()
+        return await wallet.claim(delivery_id, owner, seconds) if wallet is not None else None
 
     async def queued(self) -> list[dict[str, Any]]:
         """Deliveries waiting; if none, the tenant is no longer named in the root wallet."""

@@ -23,6 +23,7 @@ from aries_askar import Store
 
 from ler_hiring.ats_config import AtsConfig, backoff, sign, signature_valid
 from ler_hiring.ats_delivery import AtsDeliveries
+from ler_hiring.delivery_lease import claim
 from ler_hiring.errors import AtsConfigError
 
 SECRET = b"a-test-hmac-key-of-enough-bytes"
@@ -108,6 +109,13 @@ class AskarDeliveries:
         async with self.store.session() as session:
             entries = await session.fetch_all(self.CATEGORY, {"state": "queued"})
         return [json.loads(entry.value) for entry in entries]
+
+    async def claim(self, delivery_id: str, owner: str, seconds: float) -> dict | None:
+        async with self.store.transaction() as txn:
+            claimed = await claim(txn, self.CATEGORY, delivery_id, owner, seconds)
+            if claimed is not None:
+                await txn.commit()
+        return claimed
 
 
 async def open_store(home: Path, provision: bool) -> AskarDeliveries:
