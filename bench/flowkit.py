@@ -105,7 +105,12 @@ def _brief(answer: Any) -> str:
 
 
 async def connect(inviter: AdminClient, invitee: AdminClient, alias: str) -> str:
-    """A new DIDExchange connection; returns the inviter's connection id once both are active.
+    """A new DIDExchange connection; returns the inviter's connection id once both are active."""
+    return (await connect_both(inviter, invitee, alias))[0]
+
+
+async def connect_both(inviter: AdminClient, invitee: AdminClient, alias: str) -> tuple[str, str]:
+    """A new DIDExchange connection, once both are active: (inviter's id, invitee's id).
 
     Only single-record routes are polled. ACA-Py 1.7's paginated list routes (``GET
     /connections`` and the like) hold a wallet session while their scan takes a second pool
@@ -141,7 +146,7 @@ async def connect(inviter: AdminClient, invitee: AdminClient, alias: str) -> str
             "connection",
             invitation_msg_id=invitation["invi_msg_id"],
         )
-        return found["results"][0]["connection_id"]
+        return found["results"][0]["connection_id"], received["connection_id"]
     connection_id = oob["connection_id"]
     await poll(
         inviter,
@@ -149,7 +154,7 @@ async def connect(inviter: AdminClient, invitee: AdminClient, alias: str) -> str
         lambda c: _connection_final(c, "connection"),
         "connection",
     )
-    return connection_id
+    return connection_id, received["connection_id"]
 
 
 def _connection_final(connection: dict[str, Any], exchange: str) -> bool:
@@ -172,6 +177,8 @@ async def wait_issued(college: AdminClient, cred_ex_id: str) -> dict[str, Any]:
 
 def classify(error: BaseException) -> tuple[str, str, str]:
     """(status, exchange, reason) for an exception raised by a flow."""
+    while isinstance(error, BaseExceptionGroup):  # a task group of the flow: its first error
+        error = error.exceptions[0]
     if isinstance(error, ExchangeStuck):
         return "stuck", error.exchange, error.detail
     if isinstance(error, ExchangeFailed):

@@ -41,7 +41,7 @@ from ler_node.postgres import EmbeddedPostgres
 from ler_node.processes import free_port
 
 from . import flowkit
-from .flowkit import ExchangeFailed, Steps, connect
+from .flowkit import ExchangeFailed, Steps, connect, connect_both
 from .ler_stack import SKILLS, WELDER, issue, prove
 
 LAYOUTS = {
@@ -139,12 +139,12 @@ class TenantFlows:
         steps.mark("connect_college")
         await issue(college, college_conn, self.cred_def_id, WELDER)
         steps.mark("issue")
-        employer_conn = await connect(employer, learner, f"tenant-{index}")
+        employer_conn, learner_conn = await connect_both(employer, learner, f"tenant-{index}")
         steps.mark("connect_employer")
         # the hosted agent answers no request by itself: the learner shares the plan it saw
         async with asyncio.TaskGroup() as both:
             asking = both.create_task(prove(employer, employer_conn, self.cred_def_id))
-            both.create_task(_share(learner, employer, employer_conn))
+            both.create_task(_share(learner, learner_conn))
         verdict = asking.result()
         if verdict.get("verified") is not True:
             raise ExchangeFailed("presentation", f"not verified: {verdict.get('reasons')}")
@@ -156,12 +156,10 @@ class TenantFlows:
             await client.close()
 
 
-async def _share(learner: TenantClient, employer: AdminClient, employer_conn: str) -> None:
+async def _share(learner: TenantClient, connection_id: str) -> None:
     """The learner tenant shares the request waiting on its connection with the employer."""
     try:
-        their_did = (await employer.get(f"/connections/{employer_conn}"))["their_did"]
-        [mine] = (await learner.get("/connections", my_did=their_did))["results"]
-        await flows.share_requested_proof(learner, mine["connection_id"])
+        await flows.share_requested_proof(learner, connection_id)
     except AdminError as exc:
         raise ExchangeFailed("presentation", f"not shared: {exc}") from exc
 
@@ -190,14 +188,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         info = await network_up(spec, data_dir, progress=lambda _m: None)
         college_did = info.agent("college").did or ""
         await flows.set_accreditation(admins["state"], college_did, SKILLS, "accredit")
-        issued = args.flows * len(args.concurrency) * len(FLOW_LAYOUTS)
+        issued = args.flows * len(args.concurrency) * len(args.layouts)
         published = await flows.publish_credential_type(
             admins["college"], college_did, name=SKILLS, registry_size=max(128, issued + 16)
         )
         log("network up, credential type published")
         creation: dict[str, Any] = {}
         tenants: dict[str, list[Tenant]] = {}
-        for layout in LAYOUTS:
+        for layout in args.layouts:
             home = homes[f"hosted-{layout}"]
             handle = Hosting.of(home)
             tenants[layout], creation[layout] = await create_tenants(
@@ -210,7 +208,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         result["tenant_creation"] = creation
         if args.more_tenants:
             result["tenant_creation_at_scale"] = {}
-            for layout in SCALE_LAYOUTS:
+            for layout in (x for x in SCALE_LAYOUTS if x in args.layouts):
                 home = homes[f"hosted-{layout}"]
                 handle = Hosting.of(home)
                 more, figures = await create_tenants(handle, home.process.pid(), args.more_tenants)
@@ -222,7 +220,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await handle.admin.close()
                 log(f"{layout} at {figures['total_tenants']} tenants: {figures}")
         result["flows"] = {}
-        for layout in FLOW_LAYOUTS:
+        for layout in (x for x in FLOW_LAYOUTS if x in args.layouts):
             hosting = Hosting.of(homes[f"hosted-{layout}"])
             runner = TenantFlows(admins, hosting, tenants[layout], published.cred_def_id)
             pids = {
@@ -275,7 +273,15 @@ def main() -> None:
         default=0,
         help="then create this many more (shared and sqlite layouts): rate and memory at scale",
     )
+    parser.add_argument(
+        "--layouts",
+        type=lambda text: [x for x in text.split(",") if x],
+        default=list(LAYOUTS),
+        help=f"which of {','.join(LAYOUTS)} (default: all)",
+    )
     args = parser.parse_args()
+    if unknown := set(args.layouts) - set(LAYOUTS):
+        parser.error(f"unknown layouts: {', '.join(sorted(unknown))}")
     result = asyncio.run(run(args))
     result["load_avg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     RESULTS.mkdir(exist_ok=True)

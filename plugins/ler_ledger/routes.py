@@ -26,7 +26,7 @@ from marshmallow import fields
 
 from ler_chain.transactions import rpc_errors
 
-from . import event_subscriptions, governance_routes, http_errors
+from . import event_subscriptions, governance_routes, http_errors, list_routes
 from .admin_requests import local_did, request_json, request_profile
 from .did.manager import LerDidManager
 from .direct_writes import send_direct
@@ -744,8 +744,9 @@ def _uint64_query(request: web.BaseRequest, name: str) -> int | None:
 
 
 async def register(app: web.Application) -> None:
-    """Add the plugin's routes, and the JSON error contract for ``/ler/`` paths."""
+    """Add the plugin's routes, the JSON error contract for ``/ler/`` paths, the list-call gate."""
     http_errors.install(app)
+    list_routes.install(app)
     app.add_routes(
         [
             web.get("/ler/account", account, allow_head=False),
