@@ -193,7 +193,7 @@ async def stop_network(spec: NetworkSpec, data_dir: Path) -> None:
     """
     ledger = LedgerHome.in_data_dir(data_dir).anvil
     for files in (
-        *(AgentHome(data_dir, agent).process for agent in spec.agents),
+        *(AgentHome(data_dir, i).process for agent in spec.agents for i in agent.instances()),
         tails_process(data_dir),
         web_process(data_dir),
         ledger.gateway,

@@ -45,9 +45,11 @@ from ler_chain import LedgerClient, NetworkDescriptor
 from ler_node.ledger.keystore import PASSWORD_ENV, load_or_create_key
 from ler_node.ledger.local import LedgerHome
 from ler_node.network.agents import AgentHome
+from ler_node.network.hosting import Hosting, Tenant, hosted_agent
 from ler_node.network.launcher import (
     AgentInfo,
     NetworkInfo,
+    network_status,
     network_up,
     start_agent,
     start_ledger,
@@ -60,6 +62,7 @@ DOCS = REPO / "docs"
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 GUIDES = ("operators.md", "colleges.md", "employers.md")
+HOSTED_TENANT = "hosted-tenant.json"  # a tenant of the hosted agent, made before the backup
 
 # The order the guides' ```sh sections run in: the story of the network, across the three guides.
 STORY = [
@@ -273,12 +276,17 @@ def compose_volumes(binary: Path, site: Path) -> list[str]:
 def local_spec() -> NetworkSpec:
     """The local network (ledger_config/networks/local.yml) with one college, on free ports.
 
-    Without the state-hosted agent (and so without PostgreSQL): the story's ``sh`` blocks never
-    use it; its guide blocks are ``sh production`` ones, checked against compose instead.
+    Its state-hosted agent runs as two instances (``replicas: 2``) on the embedded PostgreSQL, so
+    the story's ``network down`` and ``network up`` (backup and restore) stop and start both and
+    the database; its guide blocks are ``sh production`` ones, checked against compose instead.
     """
     local = NetworkSpec.load(REPO / "ledger_config/networks/local.yml")
-    kept = [a.id for a in local.agents if a.id != "tech-institute" and not a.multitenant]
-    return local.only(*kept).on_free_ports()
+    agents = [
+        a.model_copy(update={"replicas": 2}) if a.multitenant else a
+        for a in local.agents
+        if a.id != "tech-institute"
+    ]
+    return local.model_copy(update={"agents": agents}).on_free_ports()
 
 
 async def bring_up(root: Path, spec: NetworkSpec) -> None:
@@ -320,6 +328,9 @@ async def bring_up(root: Path, spec: NetworkSpec) -> None:
         )
     info.save(data)
     (data / "network-spec.yml").write_text(yaml.safe_dump(spec.model_dump(mode="json")))
+    async with Hosting.of(AgentHome(data, hosted_agent(spec))) as hosting:  # before the backup
+        tenant = await hosting.create("Riley Before The Backup")
+    (root / HOSTED_TENANT).write_text(json.dumps(tenant.__dict__))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -373,7 +384,19 @@ async def after_the_story(root: Path, spec: NetworkSpec, env: dict[str, str]) ->
     info = NetworkInfo.load(data)
     assert info.agent("state").did == env["STATE_DID"]
     assert info.agent("college").did == env["COLLEGE_DID"]
-    learner = next(a for a in spec.agents if a.role == "holder")
+    status = await network_status(spec, data)
+    parts = {p["part"]: p["healthy"] for p in status["parts"]}
+    assert status["healthy"] and parts["agent hosted#2 (holder)"], parts
+    assert parts["postgres (embedded)"], parts
+    # the hosted agent's tenant, made before the backup, answers on both instances after it
+    tenant = Tenant(**json.loads((root / HOSTED_TENANT).read_text()))
+    hosted = hosted_agent(spec)
+    for instance in hosted.instances():
+        async with Hosting.of(AgentHome(data, instance)) as hosting:
+            assert tenant.wallet_id in {t["wallet_id"] for t in await hosting.list()}
+            async with hosting.as_tenant(tenant) as client:
+                assert (await client.get("/wallet/did"))["results"] == []
+    learner = next(a for a in spec.agents if a.role == "holder" and not a.multitenant)
     async with AgentHome(data, learner).admin() as admin:
         held = (await admin.get("/credentials"))["results"]
         assert [c["attrs"]["skill"] for c in held] == ["Welding"]  # kept by the backup
