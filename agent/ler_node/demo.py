@@ -228,12 +228,16 @@ async def _tell(cast: Cast, narrate: Narrate) -> dict[str, Any]:
         )
 
     async def revoke() -> str:
-        update = await flows.revoke(cast.college, story["welding"])
+        reason = "The welding assessment was scored in error; retake it to be issued again."
+        update = await flows.revoke(cast.college, story["welding"], reason)
         _expect(update["state"] == "done", f"the revocation was not published: {update}")
         verdict = await _check(cast, story, "Welding", 4)
         _expect(not verdict["verified"], "a revoked credential still verified")
         _expect("revoked" in verdict["reasons"], f"wrong reason: {verdict['reasons']}")
-        return f"the employer's check now fails: {', '.join(verdict['reasons'])}"
+        return (
+            f"the employer's check now fails: {', '.join(verdict['reasons'])}; "
+            f"the learner was told why: {reason!r}"
+        )
 
     async def withdraw() -> str:
         await flows.set_accreditation(

@@ -3,13 +3,15 @@
 Through the college agent's admin API only: its issue-credential 2.0 exchanges (kept: the agents
 preserve exchange records), the revocation state of each from its registry's issued records
 (``/anoncreds/revocation/registry/{id}/issued/details``, one call per registry), the learner's
-name from the connection. A revocation is published at once and the learner is told why over
-DIDComm (revocation notification 1.0, the reason as its comment), so the learner's wallet can show
-the reason (ler_tenants keeps the notice).
+name from the connection, and why and when each was revoked from the reasons the agent keeps
+(``/ler/anoncreds/revocations``, ler_ledger). A revocation goes through that route: published at
+once, the learner told why over DIDComm (revocation notification 1.0, the reason as its comment),
+and the reason kept in the college's wallet.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from .agent_calls import AgentApi, AgentCallError, quoted
@@ -39,11 +41,20 @@ async def _states(college: AgentApi, registries: set[str]) -> dict[str, str]:
     return states
 
 
+def _unix(stamp: str | None) -> float | None:
+    """An ISO time as Unix time (None if absent or unreadable)."""
+    try:
+        return datetime.fromisoformat(stamp).timestamp() if stamp else None
+    except ValueError:
+        return None
+
+
 async def issued(college: AgentApi) -> list[dict[str, Any]]:
     """The college's revocable AnonCreds credentials, newest first.
 
     Each: ``cred_ex_id``, ``title``, ``learner``, ``created_at``, ``state`` (``valid``,
-    ``revoked`` or ``unknown``).
+    ``revoked`` or ``unknown``), and for a revocation the agent kept a reason of, ``reason``
+    and ``revoked_at`` (Unix time; otherwise ``""`` and None).
     """
     records = (await college.get("/issue-credential-2.0/records", role="issuer"))["results"]
     labels = {
@@ -66,8 +77,13 @@ async def issued(college: AgentApi) -> list[dict[str, Any]]:
             }
         )
     states = await _states(college, {c["rev_reg_id"] for c in found})
+    kept_reasons = (await college.get("/ler/anoncreds/revocations"))["results"]
+    reasons = {r["cred_ex_id"]: r for r in kept_reasons}
     for credential in found:
         credential["state"] = states.get(credential["cred_ex_id"], "unknown")
+        kept = reasons.get(credential["cred_ex_id"]) or {}
+        credential["reason"] = kept.get("reason", "")
+        credential["revoked_at"] = _unix(kept.get("revoked_at"))
     found.sort(key=lambda c: c["created_at"], reverse=True)
     return found
 
@@ -75,17 +91,11 @@ async def issued(college: AgentApi) -> list[dict[str, Any]]:
 async def revoke(college: AgentApi, cred_ex_id: str, reason: str) -> bool:
     """Revoke and publish the credential of exchange ``cred_ex_id``, telling the learner why.
 
-    Returns whether the learner is told (not when the exchange had no connection). Raises
+    Returns whether the learner is told (not when its connection is gone). Raises
     :class:`AgentCallError` (4xx) for an exchange that is not one of the college's revocable
-    AnonCreds credentials, or that the agent refuses to revoke.
+    AnonCreds credentials, one revoked already, or one the agent refuses to revoke.
     """
-    record = await college.get(f"/issue-credential-2.0/records/{quoted(cred_ex_id)}")
-    exchange = record["cred_ex_record"]
-    if exchange.get("role") != "issuer" or not (record.get("anoncreds") or {}).get("rev_reg_id"):
-        raise AgentCallError(college.link.id, 400, "it is not a revocable AnonCreds credential")
-    connection_id = exchange.get("connection_id")
-    body: dict[str, Any] = {"cred_ex_id": cred_ex_id, "publish": True, "notify": False}
-    if connection_id:
-        body.update(notify=True, notify_version="v1_0", connection_id=connection_id, comment=reason)
-    await college.post("/anoncreds/revocation/revoke", body)
-    return bool(connection_id)
+    kept = await college.post(
+        "/ler/anoncreds/revocations", {"cred_ex_id": cred_ex_id, "reason": reason}
+    )
+    return bool(kept.get("notified"))

@@ -26,7 +26,7 @@ from marshmallow import fields
 
 from ler_chain.transactions import rpc_errors
 
-from . import event_subscriptions, governance_routes, http_errors, list_routes
+from . import event_subscriptions, governance_routes, http_errors, list_routes, revocation_routes
 from .admin_requests import local_did, request_json, request_profile
 from .did.manager import LerDidManager
 from .direct_writes import send_direct
@@ -771,6 +771,7 @@ async def register(app: web.Application) -> None:
             web.post("/ler/verifier/presentations/{pres_ex_id}/verify", verify_presentation),
             web.get("/ler/verifier/presentations/{pres_ex_id}", verification_get, allow_head=False),
             *governance_routes.routes(),
+            *revocation_routes.routes(),
         ]
     )
 

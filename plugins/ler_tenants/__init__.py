@@ -11,9 +11,11 @@ operators need beyond that, under ``/ler/tenants`` (admin API key only):
 * **backup / restore**: a tenant's whole wallet (records and keys) as an askar SQLite store
   encrypted under a passphrase (argon2i), and back into a fresh tenant, routes included.
 * **revocation notices**: the college's reason for revoking a credential, kept in the wallet
-  that received the notice (:mod:`.revocation_notices`), read by the tenant with its token.
+  that received the notice (:mod:`.revocation_notices`), read by the tenant with its token; a
+  notice is accepted only from the connection the credential was issued over (or its issuer).
 
-``setup`` only registers the plugin's error kinds; the routes are in :mod:`.routes`.
+``setup`` registers the plugin's error kinds and the checked revocation-notice messages; the
+routes are in :mod:`.routes`.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ __all__ = ["setup"]
 
 
 async def setup(context: InjectionContext) -> None:
-    """Register the error kinds of tenant operations with the shared error contract."""
+    """Register the error kinds of tenant operations, and the checked revocation notices."""
+    from acapy_agent.core.protocol_registry import ProtocolRegistry
+
     from ler_ledger.http_errors import register_errors
 
     from .errors import ERROR_KINDS
+    from .revocation_notices import message_types
 
-    del context  # nothing to bind: the operations derive everything from the request's profile
     register_errors(ERROR_KINDS)
+    # after ACA-Py's protocols (plugins set up in load order): these classes replace its own
+    context.inject(ProtocolRegistry).register_message_types(message_types())

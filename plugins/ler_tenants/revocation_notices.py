@@ -11,6 +11,14 @@ comment and when it came.
 A notice is matched to a held credential through the issuance exchange's detail record (the
 hosted agent preserves exchange records) and the stored credential's revocation index; a notice
 naming no credential of the wallet is dropped, so a peer cannot fill the wallet with notices.
+
+A notice is also checked against who sent it: ACA-Py's event carries no connection, so this
+plugin registers its own message classes for both protocol versions (:func:`message_types`, at
+setup, after ACA-Py's protocols: the protocol registry maps a message type to the class
+registered last). Their handlers accept a notice only over the connection the credential it
+names was issued over, or from the credential's issuer (the connection's public DID is the DID
+its revocation registry is anchored under), and then do what ACA-Py's handlers do (webhook and
+event, which :func:`on_notice` keeps); another connection's notice is dropped and logged.
 """
 
 from __future__ import annotations
@@ -18,22 +26,36 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from acapy_agent.anoncreds.holder import AnonCredsHolderError
+from acapy_agent.connections.models.conn_record import ConnRecord
 from acapy_agent.core.event_bus import Event, EventBus
 from acapy_agent.core.profile import Profile
 from acapy_agent.indy.holder import IndyHolderError
+from acapy_agent.messaging.base_handler import HandlerException
+from acapy_agent.messaging.request_context import RequestContext
+from acapy_agent.messaging.responder import BaseResponder
+from acapy_agent.protocols.didcomm_prefix import DIDCommPrefix
 from acapy_agent.protocols.issue_credential.v2_0.models.cred_ex_record import V20CredExRecord
 from acapy_agent.protocols.issue_credential.v2_0.models.detail.anoncreds import (
     V20CredExRecordAnonCreds,
 )
 from acapy_agent.protocols.issue_credential.v2_0.models.detail.indy import V20CredExRecordIndy
+from acapy_agent.protocols.revocation_notification.v1_0 import message_types as v1_types
+from acapy_agent.protocols.revocation_notification.v1_0.handlers import revoke_handler as v1
+from acapy_agent.protocols.revocation_notification.v1_0.messages import revoke as v1_revoke
+from acapy_agent.protocols.revocation_notification.v2_0 import message_types as v2_types
+from acapy_agent.protocols.revocation_notification.v2_0.handlers import revoke_handler as v2
+from acapy_agent.protocols.revocation_notification.v2_0.messages import revoke as v2_revoke
 from acapy_agent.storage.base import BaseStorage
 from acapy_agent.storage.error import StorageDuplicateError, StorageNotFoundError
 from acapy_agent.storage.record import StorageRecord
 from acapy_agent.wallet.error import WalletNotFoundError
+
+from ler_chain import LedgerInputError, RevRegDefId, parse_anoncreds_id
 
 from .presentation_plans import _holder as wallet_holder
 
@@ -62,8 +84,23 @@ def revocation_ids(named: str) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class Held:
+    """A credential of the wallet a notice names, and how it came."""
+
+    referent: str
+    cred_ex_id: str
+    rev_reg_id: str | None
+
+
 async def held_credential(profile: Profile, named: str) -> str | None:
     """The id of the wallet's credential a notice names, or None if the wallet holds none."""
+    held = await _held(profile, named)
+    return held.referent if held else None
+
+
+async def _held(profile: Profile, named: str) -> Held | None:
+    """The wallet's credential a notice names (by issuing thread or revocation ids), or None."""
     ids = revocation_ids(named)
     async with profile.session() as session:
         if ids is None:  # the credential's issuing thread
@@ -71,19 +108,51 @@ async def held_credential(profile: Profile, named: str) -> str | None:
                 for kind in DETAILS:
                     for detail in await kind.query(session, {"cred_ex_id": exchange.cred_ex_id}):
                         if detail.cred_id_stored:
-                            return detail.cred_id_stored
+                            return Held(
+                                detail.cred_id_stored, exchange.cred_ex_id, detail.rev_reg_id
+                            )
             return None
         in_registry = [
-            (detail.cred_id_stored, detail.cred_rev_id)
+            detail
             for kind in DETAILS
             for detail in await kind.query(session, {}, post_filter_positive={"rev_reg_id": ids[0]})
             if detail.cred_id_stored
         ]
-    for cred_id, index in in_registry:
+    for detail in in_registry:
         # a holder's detail record has no index: the stored credential has it
-        if (index or await _revocation_index(profile, cred_id)) == ids[1]:
-            return cred_id
+        index = detail.cred_rev_id or await _revocation_index(profile, detail.cred_id_stored)
+        if index == ids[1]:
+            return Held(detail.cred_id_stored, detail.cred_ex_id, ids[0])
     return None
+
+
+async def from_issuer(profile: Profile, named: str, connection: ConnRecord) -> bool:
+    """Whether ``connection`` may send a notice of what ``named`` names.
+
+    Only if the wallet holds that credential and it was issued over ``connection``, or the
+    connection's public DID is the DID the credential's revocation registry is anchored under.
+    """
+    held = await _held(profile, named) if named else None
+    if held is None:
+        return False
+    async with profile.session() as session:
+        try:
+            exchange = await V20CredExRecord.retrieve_by_id(session, held.cred_ex_id)
+        except StorageNotFoundError:
+            exchange = None
+    if exchange is not None and exchange.connection_id == connection.connection_id:
+        return True
+    issuer = _issuer(held.rev_reg_id)
+    return issuer is not None and issuer == connection.their_public_did
+
+
+def _issuer(rev_reg_id: str | None) -> str | None:
+    """The did:ler DID a revocation registry is anchored under (None if not a did:ler id)."""
+    try:
+        parsed = parse_anoncreds_id(rev_reg_id or "")
+    except LedgerInputError:
+        return None
+    return str(parsed.issuer) if isinstance(parsed, RevRegDefId) else None
 
 
 async def _revocation_index(profile: Profile, cred_id: str) -> str | None:
@@ -127,3 +196,80 @@ async def notice_for(profile: Profile, referent: str) -> dict[str, Any] | None:
         except StorageNotFoundError:
             return None
     return json.loads(record.value)
+
+
+class _FromIssuer:
+    """Before ACA-Py's revoke handler: drop a notice its connection may not send."""
+
+    async def handle(self, context: RequestContext, responder: BaseResponder) -> None:
+        """Check the sender, then handle the notice as ACA-Py does (webhook and event)."""
+        connection = context.connection_record
+        if not context.connection_ready or connection is None:
+            raise HandlerException("No connection established")
+        message = context.message
+        v2_notice = isinstance(message, v2_revoke.Revoke)
+        named = str((message.credential_id if v2_notice else message.thread_id) or "")
+        if not await from_issuer(context.profile, named, connection):
+            LOGGER.warning(
+                "a revocation notice over connection %s names no credential issued over it "
+                "or by its DID: dropped (%.200s)",
+                connection.connection_id,
+                named,
+            )
+            return
+        await super().handle(context, responder)  # type: ignore[misc]
+
+
+class CheckedRevokeHandlerV1(_FromIssuer, v1.RevokeHandler):
+    """Revocation notification 1.0, checked against its sender."""
+
+
+class CheckedRevokeHandlerV2(_FromIssuer, v2.RevokeHandler):
+    """Revocation notification 2.0, checked against its sender."""
+
+
+class CheckedRevokeV1(v1_revoke.Revoke):
+    """ACA-Py's 1.0 revoke message, handled by :class:`CheckedRevokeHandlerV1`."""
+
+    class Meta:
+        """Same type and fields as ACA-Py's."""
+
+        handler_class = CheckedRevokeHandlerV1
+        message_type = v1_types.REVOKE
+        schema_class = "CheckedRevokeV1Schema"
+
+
+class CheckedRevokeV1Schema(v1_revoke.RevokeSchema):
+    """ACA-Py's 1.0 revoke schema, loading :class:`CheckedRevokeV1`."""
+
+    class Meta:
+        """Its model."""
+
+        model_class = CheckedRevokeV1
+
+
+class CheckedRevokeV2(v2_revoke.Revoke):
+    """ACA-Py's 2.0 revoke message, handled by :class:`CheckedRevokeHandlerV2`."""
+
+    class Meta:
+        """Same type and fields as ACA-Py's."""
+
+        handler_class = CheckedRevokeHandlerV2
+        message_type = v2_types.REVOKE
+        schema_class = "CheckedRevokeV2Schema"
+
+
+class CheckedRevokeV2Schema(v2_revoke.RevokeSchema):
+    """ACA-Py's 2.0 revoke schema, loading :class:`CheckedRevokeV2`."""
+
+    class Meta:
+        """Its model."""
+
+        model_class = CheckedRevokeV2
+
+
+def message_types() -> dict[str, type]:
+    """The revoke message types of both versions, mapped to the checked classes."""
+    return DIDCommPrefix.qualify_all(
+        {v1_types.REVOKE: CheckedRevokeV1, v2_types.REVOKE: CheckedRevokeV2}
+    )

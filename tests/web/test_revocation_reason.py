@@ -1,8 +1,10 @@
 """A learner sees why an AnonCreds credential was revoked (issue #12).
 
 The registrar revokes it in the console with a reason; the college's agent publishes the
-revocation and sends the reason over DIDComm (revocation notification); the hosted learner's
-wallet keeps the notice (ler_tenants) and the wallet page shows "Reason: ...". End to end on the
+revocation, sends the reason over DIDComm (revocation notification) and keeps it (ler_ledger's
+``/ler/anoncreds/revocations``), so the console shows it; the hosted learner's wallet keeps the
+notice, checked to come over the credential's connection (ler_tenants), and the wallet page
+shows "Reason: ...". End to end on the
 session network; how the page reads a notice, or its absence, is checked with a faked wallet API.
 """
 
@@ -17,6 +19,7 @@ from netkit import Network
 from playwright.async_api import Browser, expect
 
 from ler_node.network import flows
+from ler_node.network.admin import AdminClient, AdminError
 from ler_node.network.hosting import Hosting
 from ler_node.network.web_process import LEARNER_SETTINGS
 from ler_web import learner_credentials, registrar_anoncreds
@@ -68,50 +71,24 @@ async def test_a_revoked_credential_shows_the_notices_reason_or_none(
 
 
 class FakeCollege:
-    """A college's admin API as the console's revoke reads and calls it."""
+    """A college's admin API as the console's revoke calls it."""
 
-    link = type("Link", (), {"id": "college"})()
-
-    def __init__(self, exchange: dict[str, Any], detail: dict[str, Any] | None) -> None:
-        self.record = {"cred_ex_record": exchange, "anoncreds": detail}
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.answer = answer
         self.posted: list[tuple[str, dict[str, Any]]] = []
-
-    async def get(self, path: str, **_: str) -> Any:
-        assert path == "/issue-credential-2.0/records/x1", path
-        return self.record
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         self.posted.append((path, body))
-        return {}
+        return self.answer
 
 
-async def test_the_console_revokes_publishes_and_tells_the_learner_why() -> None:
-    issued = {"role": "issuer", "connection_id": "conn-1"}
-    college = FakeCollege(issued, {"rev_reg_id": "r"})
-    assert await registrar_anoncreds.revoke(college, "x1", "issued in error") is True  # type: ignore[arg-type]
+@pytest.mark.parametrize("notified", [True, False])
+async def test_the_console_revokes_through_the_route_that_keeps_the_reason(notified: bool) -> None:
+    college = FakeCollege({"cred_ex_id": "x1", "reason": "issued in error", "notified": notified})
+    assert await registrar_anoncreds.revoke(college, "x1", "issued in error") is notified  # type: ignore[arg-type]
     assert college.posted == [
-        (
-            "/anoncreds/revocation/revoke",
-            {
-                "cred_ex_id": "x1",
-                "publish": True,
-                "notify": True,
-                "notify_version": "v1_0",
-                "connection_id": "conn-1",
-                "comment": "issued in error",
-            },
-        )
+        ("/ler/anoncreds/revocations", {"cred_ex_id": "x1", "reason": "issued in error"})
     ]
-    connectionless = FakeCollege({"role": "issuer", "connection_id": None}, {"rev_reg_id": "r"})
-    assert await registrar_anoncreds.revoke(connectionless, "x1", "why") is False  # type: ignore[arg-type]
-    assert connectionless.posted[0][1]["notify"] is False
-    for refused in (
-        FakeCollege({"role": "holder", "connection_id": "c"}, {"rev_reg_id": "r"}),
-        FakeCollege(issued, None),  # not an AnonCreds credential, or not revocable
-    ):
-        with pytest.raises(AgentCallError, match="not a revocable AnonCreds credential"):
-            await registrar_anoncreds.revoke(refused, "x1", "why")  # type: ignore[arg-type]
-        assert refused.posted == []
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +156,12 @@ async def test_the_registrar_revokes_with_a_reason_and_the_learner_sees_it(
         )
         await expect(item.locator(".badge")).to_have_text("Revoked")
         await expect(item.get_by_role("button", name=re.compile("^Revoke"))).to_have_count(0)
+        await expect(item).to_contain_text(f"Reason given: {reason}")
+        await expect(item).to_contain_text(re.compile(r"Revoked on \d{1,2} \w{3} \d{4}, "))
         assert await serious_violations(registrar) == []
+
+        # the college's agent keeps the reason (not the web app): its admin API says so
+        await _the_college_kept_the_reason(college, offer["cred_ex_id"], reason)
 
         # the learner's wallet kept the notice, under the credential it names
         wallet_id = _wallet_id(network, username)
@@ -204,3 +186,23 @@ async def test_the_registrar_revokes_with_a_reason_and_the_learner_sees_it(
         await learner_context.close()
         await registrar_context.close()
         await college.close()
+
+
+async def _the_college_kept_the_reason(college: AdminClient, cred_ex_id: str, reason: str) -> None:
+    """The reason is in the college agent's wallet; revoking again, or without a reason, is a
+    JSON 4xx that keeps nothing new."""
+    path = "/ler/anoncreds/revocations"
+    [kept] = (await college.get(path, cred_ex_id=cred_ex_id))["results"]
+    assert (kept["reason"], kept["notified"]) == (reason, True)
+    assert {"rev_reg_id", "cred_rev_id", "revoked_at"} <= kept.keys()
+    for body, status in (
+        ({"cred_ex_id": cred_ex_id, "reason": "again"}, 409),
+        ({"cred_ex_id": str(uuid.uuid4()), "reason": "why"}, 404),
+        ({"cred_ex_id": cred_ex_id, "reason": "   "}, 400),
+        ({"cred_ex_id": cred_ex_id}, 422),
+    ):
+        with pytest.raises(AdminError) as refused:
+            await college.post(path, body)
+        assert refused.value.status == status, refused.value
+        assert '"error"' in str(refused.value)
+    assert (await college.get(path, cred_ex_id=cred_ex_id))["results"] == [kept]

@@ -212,17 +212,16 @@ async def share_requested_proof(
     return await wallet.post(f"/ler/wallet/proof-requests/{quoted(oldest['pres_ex_id'])}/share")
 
 
-async def revoke(college: AdminClient, issued: IssuedCredential) -> dict[str, Any]:
-    """Revoke and publish; returns the endorsement record of the status list update."""
+async def revoke(
+    college: AdminClient, issued: IssuedCredential, reason: str = "Revoked by the college."
+) -> dict[str, Any]:
+    """Revoke, publish and tell the learner why (the college keeps the reason too).
+
+    Returns the endorsement record of the status list update.
+    """
     since = await endorsement_ids(college)
     await college.post(
-        "/anoncreds/revocation/revoke",
-        {
-            "cred_ex_id": issued.cred_ex_id,
-            "publish": True,
-            "notify": True,
-            "connection_id": issued.connection_id,
-        },
+        "/ler/anoncreds/revocations", {"cred_ex_id": issued.cred_ex_id, "reason": reason}
     )
     return await endorsements_after(college, since, "rev_list")
 

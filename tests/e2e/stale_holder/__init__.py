@@ -1,6 +1,8 @@
 """Test-only ACA-Py plugin that makes a holder dishonest: it answers every revocation status
 list request with the list as of a pinned time (read from $LER_TEST_STALE_PIN), as a holder
-hiding its revocation would. Loaded after ler_ledger with ``--plugin stale_holder``."""
+hiding its revocation would. Loaded after ler_ledger with ``--plugin stale_holder``.
+
+Its admin route (:mod:`.routes`) sends any revocation notice, as a forger would."""
 
 from __future__ import annotations
 
