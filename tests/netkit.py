@@ -139,8 +139,9 @@ def session_spec(stale_pin: Path, webhooks: str, ats_secret: Path | None = None)
     """The local network on free ports, its second college as ``rival``, plus ``mallory``.
 
     The colleges send their webhooks to ``webhooks``/<agent id>; the employer hands match reports
-    off to ``webhooks``/ats, signed with the key in ``ats_secret``, and so does the college (as an
-    employer of its staff) in a presentation signed by its DID.
+    off to ``webhooks``/ats as a presentation signed by its did:ler (its only DID: it issues its
+    employment records under it), with the HMAC header of the key in ``ats_secret`` too; the
+    college (as an employer of its staff) signs its presentations as its did:web.
     """
     local = NetworkSpec.load()
     rival = next(a for a in local.agents if a.id == "tech-institute")
@@ -168,6 +169,7 @@ def session_spec(stale_pin: Path, webhooks: str, ats_secret: Path | None = None)
             agent.ats = AtsSpec(
                 url=f"{webhooks}/ats",
                 secret_file=str(ats_secret),
+                signing="vp",
                 retry_seconds=ATS_RETRY_SECONDS,
                 max_attempts=3,
                 timeout=5,

@@ -9,7 +9,9 @@ skills used (catalogue alignments with levels, as :func:`ler_badges.add_skills` 
 employer to say who worked for it. An employment record is trusted because its issuer is the
 employer itself, the primary source: the achievement's ``creator`` is the credential's issuer.
 For such a record a missing accreditation does not count against it; every other check
-(signature, schema, dates, status) still must pass.
+(signature, schema, dates, status) still must pass, and the employer must be known to the state's
+ledger (a did:ler, or a did:web bound to one): anyone can make a did:key and sign a record in a
+real employer's name (``ler_hiring.matching.on_the_ledger``).
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ Evidence is what verification already said (this module verifies nothing itself)
 * a skill the candidate only states (a résumé entry with no credential): :func:`self_reported`.
 
 A piece of evidence is **trusted** when every check passed and its issuer is accredited for the
-credential's type, or, for an employment record, is the employer itself (the primary-source rule,
-:mod:`.employment`). :func:`match` then rates each skill: ``proven`` (trusted evidence at the level
-or above), ``unverified`` (only claims that could not be verified, each with why), or ``missing``.
+credential's type, or, for an employment record, is the employer itself and known to the state's
+ledger (the primary-source rule, :mod:`.employment`). :func:`match` then rates each skill:
+``proven`` (trusted evidence at the level or above), ``unverified`` (only claims that could not be
+verified, each with why), or ``missing``.
 The overall fit counts proven skills only, never a claim.
 """
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from ler_badges import issuer_id
 
 from .employment import employment_summary, is_primary_source
 from .proof_requests import skill_of_referent
@@ -35,6 +38,21 @@ __all__ = [
 
 ACCREDITED = "accredited"
 PRIMARY_SOURCE = "primary-source"
+SELF_ISSUED = "self-issued"  # an employment record whose employer is not on the ledger
+
+
+def on_the_ledger(issuer: str | None, checks: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a verified credential's issuer is known to the state's ledger.
+
+    A did:ler resolves only from the ledger, so a signature that verified under it was made by a
+    DID the ledger holds; a did:web counts when its binding to a did:ler on the ledger checked out.
+    """
+    if not issuer:
+        return False
+    if issuer.startswith("did:ler:"):
+        return True
+    bound = any(c.get("name") == "binding" and c.get("outcome") == "passed" for c in checks)
+    return issuer.startswith("did:web:") and bound
 
 
 @dataclass(frozen=True)
@@ -53,7 +71,7 @@ class Evidence:
     source: str  # open-badges | clr | anoncreds | self-reported
     credential_id: str | None
     issuer: dict[str, Any]
-    trust: str  # accredited | primary-source | not-accredited | not-checked | none
+    trust: str  # accredited | primary-source | self-issued | not-accredited | not-checked | none
     accreditation: str
     problems: list[str] = field(default_factory=list)
     skills: list[SkillClaim] = field(default_factory=list)
@@ -103,12 +121,18 @@ def _trust(credential: Mapping[str, Any], verdict: Mapping[str, Any]) -> tuple[s
     if outcome == "passed":
         return ACCREDITED, detail, problems
     if is_primary_source(credential):
-        return (
-            PRIMARY_SOURCE,
-            "employment record issued by the employer itself (primary source): "
-            "no accreditation needed",
-            problems,
+        if on_the_ledger(issuer_id(credential), checks):
+            return (
+                PRIMARY_SOURCE,
+                "employment record issued by the employer itself (primary source): "
+                "no accreditation needed",
+                problems,
+            )
+        why = (
+            "employment record issued by its employer, but the employer's DID is not on the "
+            "state's ledger, so who signed it cannot be confirmed"
         )
+        return SELF_ISSUED, why, [*problems, why]
     if outcome == "failed":
         return "not-accredited", detail, [*problems, f"accreditation: {detail}"]
     return "not-checked", detail, [*problems, "the issuer's accreditation was not checked"]

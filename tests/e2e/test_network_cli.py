@@ -58,9 +58,12 @@ async def test_up_demo_and_status_on_a_running_network(network: Network, tmp_pat
     assert "network up" in up
     info = NetworkInfo.load(data)
     assert {a.role for a in info.agents} == {"endorser", "issuer", "holder", "verifier"}
+    # the state and the authors (colleges, the employer that issues work history) have a DID
+    anchored = {network.spec.endorser.id, *(a.id for a in network.spec.authors)}
+    assert "employer" in anchored
     for agent in info.agents:
         assert agent.admin_url in up
-        assert (agent.did is not None) == (agent.role in ("endorser", "issuer"))
+        assert (agent.did is not None) == (agent.id in anchored)
     saved = json.loads((data / "network.json").read_text())
     assert saved["agents"][0]["openapi_url"].endswith("/api/doc")
     for key_file in (data / "secrets").rglob("*"):  # agents' keys, PostgreSQL's, tenants' tokens

@@ -1,4 +1,4 @@
-"""Credentials for hiring tests: signed for real (did:key), verified by ler_badges' own checks.
+"""Credentials for hiring tests: signed for real, verified by ler_badges' own checks.
 
 Only where keys, status and accreditations come from is a stand-in (as in tests/badges).
 """
@@ -35,17 +35,20 @@ CONTEXT = [
 
 @dataclass(frozen=True)
 class Signer:
-    """A did:key issuer."""
+    """A did:key issuer, or one with a did:ler (its key then comes from :data:`LEDGER`)."""
 
     seed: bytes
     name: str
+    ledger_did: str | None = None
 
     @property
     def did(self) -> str:
-        return did_key_from_public_key(public_key_of(self.seed))
+        return self.ledger_did or did_key_from_public_key(public_key_of(self.seed))
 
     @property
     def method(self) -> str:
+        if self.ledger_did:
+            return f"{self.ledger_did}#key-1"
         return did_key_verification_method(public_key_of(self.seed))
 
     def profile(self) -> dict[str, Any]:
@@ -59,7 +62,21 @@ class Signer:
 
 COLLEGE = Signer(bytes(range(32)), "Prairie Ridge Community College")
 DIPLOMA_MILL = Signer(bytes(range(1, 33)), "Quick Diplomas LLC")
-EMPLOYER = Signer(bytes(range(2, 34)), "Crossroads Precision Manufacturing")
+EMPLOYER = Signer(
+    bytes(range(2, 34)),
+    "Crossroads Precision Manufacturing",
+    "did:ler:local:0x2222222222222222222222222222222222222222",
+)
+#: a did:key made up to sign in the employer's name (nothing on the ledger knows it)
+IMPOSTOR = Signer(bytes(range(3, 35)), "Crossroads Precision Manufacturing")
+#: the keys of the did:ler DIDs above, as the state's ledger holds them
+LEDGER = {EMPLOYER.did: public_key_of(EMPLOYER.seed)}
+
+
+def resolve_locally(verification_method: str) -> bytes:
+    """The key of a did:key, or of a did:ler of :data:`LEDGER`."""
+    did = verification_method.split("#")[0]
+    return LEDGER[did] if did in LEDGER else did_key_resolver(verification_method)
 
 
 @dataclass
@@ -70,7 +87,7 @@ class Environment:
     require_accreditation: bool = True
 
     async def resolve_key(self, verification_method: str) -> ResolvedKey:
-        return ResolvedKey(did_key_resolver(verification_method), verification_method.split("#")[0])
+        return ResolvedKey(resolve_locally(verification_method), verification_method.split("#")[0])
 
     async def check_status(self, issuer: str, entry: StatusEntry, **_: Any) -> Check:
         return Check.passed("status", "valid")

@@ -17,7 +17,7 @@ from acapy_agent.config.settings import Settings
 from acapy_agent.utils.testing import create_test_profile
 from aiohttp import web
 
-from ler_badges import ProofError, did_key_resolver, local_signer, verify_proof
+from ler_badges import ProofError, local_signer, verify_proof
 from ler_badges.acapy.config import BadgesConfig
 from ler_badges.acapy.service import BadgesService
 from ler_hiring import routes
@@ -28,7 +28,7 @@ from ler_hiring.errors import ERRORS, AtsConfigError, AtsSigningError
 from ler_ledger import ErrorKind, register_errors
 from ler_ledger.http_errors import error_kind
 
-from .kit import COLLEGE, EMPLOYER, badge, verified
+from .kit import COLLEGE, EMPLOYER, badge, resolve_locally, verified
 from .test_ats import open_store, until
 
 HAND = {"report": {"fit": {"proven": 1, "score": 0.5}, "job": {"title": "Machinist"}}}
@@ -52,7 +52,7 @@ async def test_the_presentation_verifies_and_a_changed_byte_does_not() -> None:
 
     assert vp["type"] == ["VerifiablePresentation"] and vp["holder"] == EMPLOYER.did
     assert vp[HAND_OFF] == {"delivery_id": "d-1", **HAND}
-    [proof] = await verify_proof(vp, did_key_resolver)
+    [proof] = await verify_proof(vp, resolve_locally)
     assert proof.verification_method == EMPLOYER.method
     [embedded] = vp["verifiableCredential"]
     assert (await verified(embedded))["verified"]
@@ -65,7 +65,7 @@ async def test_the_presentation_verifies_and_a_changed_byte_does_not() -> None:
         tampered = copy.deepcopy(vp)
         change(tampered)
         with pytest.raises(ProofError):
-            await verify_proof(tampered, did_key_resolver)
+            await verify_proof(tampered, resolve_locally)
 
 
 @pytest.mark.asyncio(loop_scope="function")
@@ -139,7 +139,7 @@ async def test_a_vp_delivery_posts_the_presentation_made_when_it_was_queued(
     assert "X-LER-Signature" not in headers  # no HMAC key configured: the proof is the signature
     assert headers["X-LER-Delivery"] == delivery["delivery_id"]
     vp = json.loads(body)
-    await verify_proof(vp, did_key_resolver)
+    await verify_proof(vp, resolve_locally)
     assert vp["id"] == f"urn:uuid:{delivery['delivery_id']}" and vp[HAND_OFF]["report"]
 
 

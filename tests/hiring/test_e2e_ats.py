@@ -2,10 +2,12 @@
 
 The employer's network-file entry names an ATS webhook (``ats:``, written into its plugin
 config by the launcher): the session's receiver (:class:`netkit.WebhookSink`, POST /ats), with
-the HMAC key in a file of the data directory. The receiver answers 503 to the posts a test asks
-it to refuse, so retries, the delivery log and a delivery that ends ``failed`` are seen for real.
-The college, as an employer of its own staff, hands off with ``signing: vp``: a presentation
-signed by its DID, checked here as an ATS would, against the did:web document it serves.
+``signing: vp`` and the HMAC key in a file of the data directory. The receiver answers 503 to the
+posts a test asks it to refuse, so retries, the delivery log and a delivery that ends ``failed``
+are seen for real. Each hand-off is a presentation signed by the agent's DID, checked here as an
+ATS would: the employer's by its did:ler (its only DID), against the DID document read from the
+ledger; the college's (an employer of its own staff) by its did:web, against the document it
+serves.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import pytest
 from netkit import ATS_SECRET, Network
 
 from ler_badges import ProofError, decode_multikey, verify_proof
+from ler_chain import LedgerClient, NetworkDescriptor
+from ler_chain.did_document import build_did_document
 from ler_hiring.ats_config import signature_valid
 from ler_hiring.ats_presentation import HAND_OFF
 from ler_node.network.admin import AdminClient
 from ler_node.network.local_tls import tls_files
 
-from .kit import EMPLOYER, employment
+from .kit import IMPOSTOR, employment
 from .test_e2e_hiring import POSTING
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +60,7 @@ async def test_a_match_report_reaches_the_ats_signed_after_a_retry_or_ends_faile
     sink = network.webhooks
     assert sink is not None
     secret = (network.data_dir / ATS_SECRET).read_bytes().strip()
-    record = await EMPLOYER.sign(employment([{"skill": "2.A.1.e", "level": 3}]))
+    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
     async with network.admin("employer") as employer:
         # the ATS is unavailable once, then takes it
         job = await employer.post("/ler/hiring/jobs", POSTING)
@@ -71,11 +75,11 @@ async def test_a_match_report_reaches_the_ats_signed_after_a_retry_or_ends_faile
             assert post.method == "POST"
             assert signature_valid(secret, post.body, post.headers["X-LER-Signature"])
             assert not signature_valid(secret, post.body + b" ", post.headers["X-LER-Signature"])
-        body = json.loads(posts[-1].body)
-        assert body["delivery_id"] == delivery["delivery_id"]
-        assert body["report"]["match_id"] == report["match_id"]
-        assert body["report"]["fit"] == report["fit"]
-        assert body["verdicts"][0]["credential_id"] == record["id"]
+        hand = json.loads(posts[-1].body)[HAND_OFF]  # a presentation (test below), HMAC'd too
+        assert hand["delivery_id"] == delivery["delivery_id"]
+        assert hand["report"]["match_id"] == report["match_id"]
+        assert hand["report"]["fit"] == report["fit"]
+        assert hand["verdicts"][0]["credential_id"] == record["id"]
 
         # the ATS refuses every attempt: the delivery ends failed, with why, kept for a retry
         job = await employer.post("/ler/hiring/jobs", POSTING)
@@ -86,19 +90,70 @@ async def test_a_match_report_reaches_the_ats_signed_after_a_retry_or_ends_faile
         assert len(sink.ats_posts_with(job["job_id"])) == 3
 
 
+def keys_of(document: dict[str, Any]) -> dict[str, bytes]:
+    """The keys a DID document lists, by verification method id."""
+    did = document["id"]
+    return {
+        (did + m["id"] if m["id"].startswith("#") else m["id"]): decode_multikey(
+            m["publicKeyMultibase"]
+        )
+        for m in document["verificationMethod"]
+    }
+
+
 async def did_web_keys(network: Network, did_web: str) -> dict[str, bytes]:
-    """The assertion keys a did:web's served document lists, fetched trusting the test CA only."""
+    """The keys a did:web's served document lists, fetched trusting the test CA only."""
     host = did_web.removeprefix("did:web:").replace("%3A", ":")
     url = f"https://{host}/.well-known/did.json"
     context = ssl.create_default_context(cafile=str(tls_files(network.data_dir).ca_file))
     async with aiohttp.ClientSession() as http, http.get(url, ssl=context) as response:
         document: dict[str, Any] = await response.json(content_type=None)
-    return {
-        (did_web + m["id"] if m["id"].startswith("#") else m["id"]): decode_multikey(
-            m["publicKeyMultibase"]
-        )
-        for m in document["verificationMethod"]
-    }
+    assert document["id"] == did_web
+    return keys_of(document)
+
+
+async def ledger_keys(network: Network, did: str) -> dict[str, bytes]:
+    """The keys of a did:ler's DID document, read from the ledger (no agent asked)."""
+    descriptor = NetworkDescriptor.load(network.info.descriptor)
+    async with LedgerClient(descriptor) as ledger:
+        document = build_did_document(await ledger.dids.resolve(did))
+    assert document["id"] == did
+    return keys_of(document)
+
+
+def one_byte_changed(body: bytes, inside: str) -> bytes:
+    """``body`` with the first character of ``inside`` (found in it) replaced."""
+    at = body.index(inside.encode())
+    return body[:at] + (b"1" if body[at : at + 1] != b"1" else b"2") + body[at + 1 :]
+
+
+async def test_a_hand_off_signed_by_the_employers_did_ler_verifies_against_the_ledger(
+    network: Network,
+) -> None:
+    """The employer has a did:ler and no did:web: the presentation is signed with that key."""
+    sink = network.webhooks
+    assert sink is not None
+    secret = (network.data_dir / ATS_SECRET).read_bytes().strip()
+    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
+    async with network.admin("employer") as employer:
+        job = await employer.post("/ler/hiring/jobs", POSTING)
+        report, delivery = await hand_off(employer, job["job_id"], record)
+    assert delivery["state"] == "delivered"
+    [post] = sink.ats_posts_with(job["job_id"])
+    vp = json.loads(post.body)
+    did = network.did("employer")
+    assert did.startswith("did:ler:") and vp["holder"] == did
+    assert vp[HAND_OFF]["report"]["match_id"] == report["match_id"]
+    assert vp["verifiableCredential"] == [record]
+    keys = await ledger_keys(network, did)
+    [proof] = await verify_proof(vp, lambda method: keys[method])
+    assert proof.verification_method == f"{did}#key-1"
+    assert signature_valid(secret, post.body, post.headers["X-LER-Signature"])  # the key is set
+    # one byte of the report changed: neither the proof nor the HMAC holds
+    changed = one_byte_changed(post.body, report["match_id"])
+    with pytest.raises(ProofError):
+        await verify_proof(json.loads(changed), lambda method: keys[method])
+    assert not signature_valid(secret, changed, post.headers["X-LER-Signature"])
 
 
 async def test_a_hand_off_signed_by_the_employers_did_verifies_against_its_did_document(
@@ -106,7 +161,7 @@ async def test_a_hand_off_signed_by_the_employers_did_verifies_against_its_did_d
 ) -> None:
     sink = network.webhooks
     assert sink is not None
-    record = await EMPLOYER.sign(employment([{"skill": "2.A.1.e", "level": 3}]))
+    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
     async with network.admin("college") as college:
         job = await college.post("/ler/hiring/jobs", POSTING)
         sink.refuse_ats(job["job_id"], 1)

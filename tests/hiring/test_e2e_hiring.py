@@ -2,7 +2,9 @@
 
 The college issues an Open Badge with skills over DIDComm; the learner's agent exports an LER-RS
 résumé with it embedded; the employer's agent (ler_hiring loaded next to ler_badges) posts a job,
-verifies every embedded credential with ler_badges' checks against the ledger and matches it.
+verifies every embedded credential with ler_badges' checks against the ledger and matches it. The
+employer also issues employment records under its own did:ler, which other employers trust as
+primary source.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from netkit import Network
 from ler_node.network import flows
 from ler_node.network.admin import AdminClient, AdminError
 
-from .kit import EMPLOYER, employment
+from .kit import DIPLOMA_MILL, IMPOSTOR, employment
 
 pytestmark = pytest.mark.e2e
 
@@ -123,9 +125,9 @@ async def test_employer_posts_a_job_and_sees_a_verified_match_of_a_resume(
         },
     )
     assert resume["verifications"] == [stored["cred_value"]]
-    # a former employer's own employment record (did:key, signed outside the network) and a
-    # copy of the badge whose level was raised after signing
-    record = await EMPLOYER.sign(employment([{"skill": "2.A.1.e", "level": 3}]))
+    # an employment record signed in a former employer's name by a did:key the ledger does not
+    # know (anyone could make it), and a copy of the badge whose level was raised after signing
+    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
     forged = json.loads(json.dumps(stored["cred_value"]).replace(":level:3", ":level:4"))
     resume["verifications"] += [record, forged]
 
@@ -141,15 +143,17 @@ async def test_employer_posts_a_job_and_sees_a_verified_match_of_a_resume(
     assert any(why.startswith("signature:") for why in forged_claim["why"])
 
     mathematics = rated(report, "2.A.1.e")
-    assert mathematics["status"] == "proven"
-    assert mathematics["proven_by"][0]["trust"] == "primary-source"
-    assert report["work_history"][0]["trusted"] and report["work_history"][0]["same_occupation"]
+    assert mathematics["status"] == "unverified" and mathematics["proven_by"] == []
+    assert mathematics["unverified_claims"][0]["trust"] == "self-issued"
+    assert any("not on the state's ledger" in w for w in mathematics["unverified_claims"][0]["why"])
+    [history] = report["work_history"]
+    assert not history["trusted"] and history["same_occupation"]
 
     reading = rated(report, "2.A.1.a")
     assert reading["status"] == "unverified"
     assert "no credential backs it" in reading["unverified_claims"][0]["why"][0]
 
-    assert report["fit"]["proven"] == 2 and report["fit"]["unverified"] == 1
+    assert report["fit"]["proven"] == 1 and report["fit"]["unverified"] == 2
     assert report["fit"]["meets_all_required"] is False
     assert report["preferred_skills"][0]["status"] == "proven"
     kept = await employer.get(f"/ler/hiring/matches/{report['match_id']}")
@@ -263,12 +267,16 @@ async def test_the_proof_request_derived_from_a_job_is_answered_and_matched(
     assert proof["level"] is None  # a predicate: the level itself is not known
 
 
-async def test_an_employment_record_is_issued_over_didcomm_and_trusted_as_primary_source(
+async def test_an_employer_issues_an_employment_record_over_didcomm_trusted_as_primary_source(
     network: Network, admins: dict[str, AdminClient]
 ) -> None:
-    """The college, as an employer of its own staff, issues a work-history record."""
-    college, learner, employer = admins["college"], admins["learner"], admins["employer"]
-    to_learner, _ = await network.connection(admins, "college", "learner")
+    """The employer issues a work-history record under its own did:ler (anchored through the
+    state's endorser when the network came up, no accreditation), with status entries in its own
+    status lists. Another hiring organisation (the college, hiring staff) trusts it as primary
+    source; a record someone else signed in the employer's name is not trusted.
+    """
+    employer, learner, college = admins["employer"], admins["learner"], admins["college"]
+    to_learner, _ = await network.connection(admins, "employer", "learner")
     subject = (
         await learner.post(
             "/wallet/did/create", {"method": "key", "options": {"key_type": "ed25519"}}
@@ -276,19 +284,20 @@ async def test_an_employment_record_is_issued_over_didcomm_and_trusted_as_primar
     )["result"]["did"]
     request = {
         "subject_id": subject,
-        "role": "Lab Technician",
+        "role": "Machinist",
         "start": "2022-08-15",
+        "end": "2025-06-30",
         "onet_code": "51-4041.00",
         "skills": [{"skill": "2.A.1.e", "level": 3}],
     }
-    preview = (await college.post("/ler/hiring/employment-credentials", request))["credential"]
-    achievement = preview["credentialSubject"]["achievement"]
-    assert achievement["achievementType"] == "ext:EmploymentRecord"
-    assert achievement["creator"]["id"] == preview["issuer"]["id"]
-    offer = await college.post(
+    preview = (await employer.post("/ler/hiring/employment-credentials", request))["credential"]
+    employer_did = network.did("employer")
+    assert preview["issuer"]["id"] == employer_did and employer_did.startswith("did:ler:")
+    assert preview["credentialSubject"]["achievement"]["creator"]["id"] == employer_did
+    offer = await employer.post(
         "/ler/hiring/employment-credentials", {**request, "connection_id": to_learner}
     )
-    await college.wait_for(
+    await employer.wait_for(
         f"/issue-credential-2.0/records/{offer['cred_ex_id']}",
         lambda r: r["cred_ex_record"]["state"] == "done",
         what="employment record issued",
@@ -302,18 +311,39 @@ async def test_an_employment_record_is_issued_over_didcomm_and_trusted_as_primar
             break
         await asyncio.sleep(0.2)
     assert stored, "the learner never stored the employment record"
+    issued = stored[0]["cred_value"]
+    assert issued["issuer"]["id"] == employer_did and issued["credentialStatus"]
     resume = await learner.post(
         "/ler/hiring/resumes/export",
         {"person": {"name": "Jordan Rivera"}, "record_ids": [stored[0]["record_id"]]},
     )
-    job = await employer.post("/ler/hiring/jobs", POSTING)
-    report = await employer.post(f"/ler/hiring/jobs/{job['job_id']}/match", {"resume": resume})
-    [history] = report["work_history"]
-    assert history["role"] == "Lab Technician" and history["same_occupation"]
-    assert history["trusted"] and history["trust"] == "primary-source", history
+    # someone else (a did:key) signs a record naming the employer as its achievement's creator
+    impostor = employment([{"skill": "2.A.1.a", "level": 3}], issuer=DIPLOMA_MILL)
+    impostor["credentialSubject"]["achievement"]["creator"] = preview["issuer"]
+    resume["verifications"].append(await DIPLOMA_MILL.sign(impostor))
+
+    posting = {**POSTING, "employer": {"name": "Prairie Ridge Community College"}}
+    job = await college.post("/ler/hiring/jobs", posting)
+    report = await college.post(
+        f"/ler/hiring/jobs/{job['job_id']}/match", {"resume": resume, "deliver": False}
+    )
+    histories = {h["employer_id"]: h for h in report["work_history"]}
+    genuine = histories[employer_did]
+    assert genuine["role"] == "Machinist" and genuine["same_occupation"]
+    assert genuine["employer"] == "Crossroads Precision Manufacturing"
+    assert genuine["trusted"] and genuine["trust"] == "primary-source", genuine
     mathematics = rated(report, "2.A.1.e")
     assert mathematics["status"] == "proven"
-    assert mathematics["proven_by"][0]["trust"] == "primary-source"
-    # signed, dated and status-checked like any badge: only accreditation is waived
-    evidence = next(e for e in report["evidence"] if e["employment"])
+    [proof] = mathematics["proven_by"]
+    assert proof["trust"] == "primary-source" and proof["issuer"]["id"] == employer_did
+    # signed, dated and status-checked (against the lists it anchored) like any badge: only
+    # accreditation is waived
+    evidence = next(e for e in report["evidence"] if e["credential_id"] == issued["id"])
     assert evidence["problems"] == []
+    # the impostor's record: not its issuer's own, so accreditation is needed, and it has none
+    forged = histories[DIPLOMA_MILL.did]
+    assert not forged["trusted"] and forged["trust"] == "not-accredited", forged
+    assert any(why.startswith("accreditation:") for why in forged["why"])
+    reading = rated(report, "2.A.1.a")
+    assert reading["status"] == "unverified" and not reading["proven_by"]
+    assert reading["unverified_claims"][0]["trust"] == "not-accredited"

@@ -12,7 +12,16 @@ from ler_hiring.matching import (
 )
 from ler_hiring.proof_requests import job_proof_request
 
-from .kit import COLLEGE, DIPLOMA_MILL, EMPLOYER, badge, employment, machinist_job, verified
+from .kit import (
+    COLLEGE,
+    DIPLOMA_MILL,
+    EMPLOYER,
+    IMPOSTOR,
+    badge,
+    employment,
+    machinist_job,
+    verified,
+)
 
 
 async def evidence_of(credential: dict) -> list:
@@ -89,6 +98,19 @@ async def test_an_employers_own_record_is_a_primary_source() -> None:
     assert job["role"] == "Machinist" and job["employer_id"] == EMPLOYER.did
     assert job["trusted"] and job["trust"] == "primary-source" and job["same_occupation"]
     assert job["start"].startswith("2023-04-01") and job["end"].startswith("2025-06-30")
+
+
+async def test_a_record_signed_in_the_employers_name_off_the_ledger_is_only_a_claim() -> None:
+    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.a", "level": 3}], issuer=IMPOSTOR))
+    report = match(machinist_job(), await evidence_of(record))
+    reading = rated(report, "2.A.1.a")
+    assert reading["status"] == "unverified" and reading["proven_by"] == []
+    [claim] = reading["unverified_claims"]
+    assert claim["trust"] == "self-issued"
+    assert any("not on the state's ledger" in why for why in claim["why"])
+    [job] = report["work_history"]
+    assert job["trusted"] is False and job["trust"] == "self-issued"
+    assert report["fit"]["proven"] == 0
 
 
 async def test_an_employment_record_about_another_employer_is_not_a_primary_source() -> None:

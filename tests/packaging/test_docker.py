@@ -26,7 +26,8 @@ from ler_web.web_settings import WebSettings
 VALIDATORS = [f"validator{i}" for i in range(1, 5)]
 AGENTS = ["state-agent", "college-agent", "employer-agent"]
 SERVICES = {*VALIDATORS, "deploy", "tails", "resolver", *AGENTS, "postgres", "hosted-agent", "web"}
-STATUS_LIST_PORT = 8032  # a college's public Open Badges status lists
+STATUS_LIST_PORT = 8032  # public Open Badges status lists (a college's, an employer's)
+ISSUING_AGENTS = ("college-agent", "employer-agent")  # they serve status lists
 AGENT_ADMIN_PORT = 8021
 AGENT_INBOUND_PORT = 8020
 WEB_PORT = 8090
@@ -232,7 +233,7 @@ def test_agent_command_lines_parse_with_acapy(
         assert settings["ledger.disabled"] is True
         assert settings["external_plugins"] == ["ler_ledger", "ler_badges", "ler_hiring"]
         assert settings["plugin_config"]["ler"] == {"descriptor": "/network/network.json"}
-        if name == "college-agent":
+        if name in ISSUING_AGENTS:
             assert (
                 settings["plugin_config"]["ler_badges"]["status_lists"]["port"] == STATUS_LIST_PORT
             )
@@ -241,7 +242,7 @@ def test_agent_command_lines_parse_with_acapy(
         assert settings["transport.inbound_configs"] == [["http", "0.0.0.0", "8020"]]
         assert settings["default_endpoint"] == f"http://{name}:{AGENT_INBOUND_PORT}"
         expected_ports = {AGENT_INBOUND_PORT, AGENT_ADMIN_PORT}
-        if name == "college-agent":
+        if name in ISSUING_AGENTS:
             expected_ports.add(STATUS_LIST_PORT)
         assert {p["target"] for p in agent["ports"]} == expected_ports
 

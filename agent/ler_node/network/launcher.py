@@ -359,7 +359,11 @@ async def bootstrap(
     info: NetworkInfo,
     progress: Progress,
 ) -> None:
-    """Roles for the state agent, public DIDs, and each college's endorsement connection."""
+    """Roles for the state agent, public DIDs, and each author's endorsement connection.
+
+    Authors (:attr:`NetworkSpec.authors`) are the colleges, and employers that issue their own
+    employment records: each is connected to the state's endorser and anchors a public did:ler.
+    """
     state = AgentHome(data_dir, spec.endorser)
     async with state.admin() as state_admin:
         account = (await state_admin.get("/ler/account"))["address"]
@@ -367,21 +371,21 @@ async def bootstrap(
             trustee = LedgerHome.in_data_dir(data_dir).trustee()
             await _grant_state_roles(descriptor, trustee, account, progress)
         info.agent(spec.endorser.id).did = await ensure_public_did(state_admin, progress)
-        for college in spec.by_role("issuer"):
-            home = AgentHome(data_dir, college)
-            async with home.admin() as college_admin:
-                link = info.connections.get(college.id)
+        for author in spec.authors:
+            home = AgentHome(data_dir, author)
+            async with home.admin() as author_admin:
+                link = info.connections.get(author.id)
                 if link is None:
-                    state_conn, college_conn = await connect(state_admin, college_admin, college.id)
+                    state_conn, author_conn = await connect(state_admin, author_admin, author.id)
                     await state_admin.post(
                         f"/ler/endorsement/connections/{state_conn}", {"their_role": "author"}
                     )
-                    await college_admin.post(
-                        f"/ler/endorsement/connections/{college_conn}", {"their_role": "endorser"}
+                    await author_admin.post(
+                        f"/ler/endorsement/connections/{author_conn}", {"their_role": "endorser"}
                     )
-                    info.connections[college.id] = {"state": state_conn, college.id: college_conn}
-                    progress(f"connected {college.id} to the state's endorser")
-                info.agent(college.id).did = await ensure_public_did(college_admin, progress)
+                    info.connections[author.id] = {"state": state_conn, author.id: author_conn}
+                    progress(f"connected {author.id} to the state's endorser")
+                info.agent(author.id).did = await ensure_public_did(author_admin, progress)
 
 
 async def network_up(spec: NetworkSpec, data_dir: Path, progress: Progress = print) -> NetworkInfo:

@@ -27,6 +27,8 @@ from ..processes import free_port
 
 DEFAULT_NETWORK_FILE = LEDGER_CONFIG / "networks" / "local.yml"
 AgentRole = Literal["endorser", "issuer", "holder", "verifier"]
+LedgerRole = Literal["endorser", "author", "none"]
+DEFAULT_LEDGER_ROLES: dict[str, LedgerRole] = {"endorser": "endorser", "issuer": "author"}
 Storage = Literal["sqlite", "postgres"]
 TenantStore = Literal["shared", "per-tenant"]
 
@@ -225,6 +227,28 @@ class AgentSpec(BaseModel):
     ats: AtsSpec | None = Field(
         default=None, description="an employer's applicant tracking system webhook"
     )
+    ledger_role: LedgerRole | None = Field(
+        default=None,
+        description="how it writes to the ledger (plugin config ler.endorsement.role); default "
+        "by role: the endorser endorser, an issuer author, others none. An author joins the "
+        "state's endorser and anchors a public did:ler when the network comes up (a college; an "
+        "employer that issues its own employment records). A hosted agent is always author: its "
+        "college tenants write through the state's endorser",
+    )
+
+    @model_validator(mode="after")
+    def _default_ledger_role(self) -> AgentSpec:
+        default = "author" if self.multitenant else DEFAULT_LEDGER_ROLES.get(self.role, "none")
+        if self.ledger_role is None:
+            self.ledger_role = default  # type: ignore[assignment]
+        elif (self.ledger_role == "endorser") != (self.role == "endorser") or (
+            self.multitenant and self.ledger_role != "author"
+        ):
+            raise ValueError(
+                f"agent {self.id}: ledger_role {self.ledger_role} does not fit role {self.role}"
+                f"{' (a hosted agent)' if self.multitenant else ''}; leave it out or use {default}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_replicas(self) -> AgentSpec:
@@ -243,16 +267,6 @@ class AgentSpec(BaseModel):
             self.model_copy(update={"admin_port": a, "inbound_port": i, "instance": k})
             for k, (a, i) in enumerate(ports, start=2)
         ]
-
-    @property
-    def ledger_role(self) -> str:
-        """How the agent writes to the ledger (plugin config ler.endorsement.role).
-
-        A hosted agent's college tenants write as authors through the state's endorser.
-        """
-        if self.multitenant:
-            return "author"
-        return {"endorser": "endorser", "issuer": "author"}.get(self.role, "none")
 
     def move_to_free_ports(self) -> None:
         """Listen on other ports, free now."""
@@ -347,6 +361,15 @@ class NetworkSpec(BaseModel):
     def uses_postgres(self) -> bool:
         """Whether any agent keeps its wallets in PostgreSQL."""
         return any(a.storage == "postgres" for a in self.agents)
+
+    @property
+    def authors(self) -> list[AgentSpec]:
+        """Agents of their own that write through the state's endorser (``ledger_role: author``).
+
+        Colleges, and employers that issue employment records; not a hosted agent, whose
+        tenants join one by one.
+        """
+        return [a for a in self.agents if a.ledger_role == "author" and not a.multitenant]
 
     @property
     def endorser(self) -> AgentSpec:
