@@ -26,7 +26,8 @@ from xdist.scheduler import LoadScopeScheduling
 PLAN_KEY = "ler_plan"
 #: Modules that take longest (seconds, measured in a serial run): sent first, longest first.
 SLOW_FIRST = (
-    "tests/docs/test_guides.py",  # 45 (its own network, and the LER story)
+    "tests/docs/test_guides.py",  # 55 (its own network, and the LER story)
+    "tests/web/test_employer_request.py",  # 37 (waits for a request to expire)
     "tests/api/test_fuzz.py",  # 25
     "tests/e2e/test_faults.py",  # 23 (waits for interrupted exchanges to end)
     "tests/web/test_registrar_batch.py",  # 18
@@ -34,7 +35,6 @@ SLOW_FIRST = (
     "tests/hosted/test_hosted_tenants.py",  # 13
     "tests/tails/test_tails_service.py",  # 13
     "tests/hosted/test_store_rekey.py",  # 13
-    "tests/web/test_employer_request.py",  # 13
     "tests/ledger/test_nonces.py",  # 13
     "tests/e2e/test_anoncreds_flow.py",  # 13
 )

@@ -7,6 +7,10 @@ invitation answers straight back to the verifier's service. The verifier checks 
 the LER policy when it arrives (ler_ledger) and keeps the verdict
 (``GET /ler/verifier/presentations/{id}``).
 
+The request works until the verifier abandons it unanswered, after its ``ler.exchange_timeout``
+(read from ``GET /status/config``): the employer's page and the short link (:mod:`.request_links`)
+say until when, and a request the verifier ended reads in plain words (:mod:`.request_words`).
+
 The request asks for the network's AnonCreds skills credential (the shape ler_hiring's job
 requests use): the attribute ``skill_code`` equal to ``O*NET <code>`` of the chosen skill,
 revealed with the ``level`` reached, not revoked at the time of the request.
@@ -19,8 +23,9 @@ import json
 import time
 from typing import Any
 
-from .agent_calls import AgentApi, quoted
+from .agent_calls import AgentApi, AgentCallError, quoted
 from .check_words import explain
+from .request_words import employer_ending
 
 CODE_ATTRIBUTE = "skill_code"
 LEVEL_ATTRIBUTE = "level"
@@ -28,6 +33,8 @@ CODE_PREFIX = "O*NET "
 REFERENT = "skill"
 KIND = "AnonCredsCredential"
 PRESENT_PROOF = "/present-proof-2.0"
+DEFAULT_TIMEOUT = 300.0  # ler_ledger's ler.exchange_timeout when the agent sets none
+FINAL = ("done", "abandoned", "deleted")
 
 
 def skill_proof_request(skill: dict[str, Any], now: int | None = None) -> dict[str, Any]:
@@ -49,8 +56,8 @@ def skill_proof_request(skill: dict[str, Any], now: int | None = None) -> dict[s
     }
 
 
-async def create(verifier: AgentApi, skill: dict[str, Any]) -> dict[str, str]:
-    """A request on the verifier agent and the invitation carrying it: its id and link."""
+async def create(verifier: AgentApi, skill: dict[str, Any]) -> dict[str, Any]:
+    """A request on the verifier agent and the invitation carrying it (ids, thread, invitation)."""
     record = await verifier.post(
         f"{PRESENT_PROOF}/create-request",
         {
@@ -69,9 +76,29 @@ async def create(verifier: AgentApi, skill: dict[str, Any]) -> dict[str, str]:
     )
     return {
         "pres_ex_id": record["pres_ex_id"],
+        "thread_id": record.get("thread_id"),
         "oob_id": invitation["oob_id"],
-        "link": invitation["invitation_url"],
+        "invitation": invitation["invitation"],
     }
+
+
+async def lifetime(verifier: AgentApi) -> float | None:
+    """Seconds the verifier keeps an unanswered request (its ``ler.exchange_timeout``).
+
+    None if it keeps it until answered (a timeout of 0).
+    """
+    config = (await verifier.get("/status/config")).get("config") or {}
+    ler = (config.get("plugin_config") or {}).get("ler") or {}
+    try:
+        seconds = float(ler.get("exchange_timeout", DEFAULT_TIMEOUT))
+    except (TypeError, ValueError):
+        seconds = DEFAULT_TIMEOUT
+    return seconds if seconds > 0 else None
+
+
+def encoded_invitation(invitation: dict[str, Any]) -> str:
+    """An out-of-band invitation as the ``oob`` value of a link (base64url JSON, unpadded)."""
+    return base64.urlsafe_b64encode(json.dumps(invitation).encode()).decode().rstrip("=")
 
 
 def invitation_link(invitation: dict[str, Any]) -> str:
@@ -79,29 +106,43 @@ def invitation_link(invitation: dict[str, Any]) -> str:
     services = invitation.get("services") or [{}]
     service = services[0] if isinstance(services[0], dict) else {}
     base = service.get("serviceEndpoint") or "didcomm://invite"
-    encoded = base64.urlsafe_b64encode(json.dumps(invitation).encode()).decode().rstrip("=")
-    return f"{base}?oob={encoded}"
+    return f"{base}?oob={encoded_invitation(invitation)}"
 
 
 async def exchange(verifier: AgentApi, pres_ex_id: str) -> dict[str, Any]:
-    """The verifier's record of the request, with its verdict once it was checked."""
-    record = await verifier.get(f"{PRESENT_PROOF}/records/{quoted(pres_ex_id)}")
+    """The verifier's record of the request, with its verdict once it was checked.
+
+    A record the verifier no longer has is ``{"state": "deleted"}``.
+    """
+    try:
+        record = await verifier.get(f"{PRESENT_PROOF}/records/{quoted(pres_ex_id)}")
+    except AgentCallError as exc:
+        if exc.status != 404:
+            raise
+        return {"state": "deleted"}
     if record.get("state") == "done":
         record["verdict"] = await verifier.get(f"/ler/verifier/presentations/{quoted(pres_ex_id)}")
     return record
 
 
 def outcome(
-    record: dict[str, Any], skill: dict[str, Any] | None, levels: list[dict[str, Any]]
+    record: dict[str, Any],
+    skill: dict[str, Any] | None,
+    levels: list[dict[str, Any]],
+    expires: float | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
-    """What the status part of the employer's page shows (as for a VC-API request)."""
-    state = record.get("state")
-    if state not in ("done", "abandoned", "deleted"):
+    """What the status part of the employer's page shows (as for a VC-API request).
+
+    ``expires``: when the request was to stop working, if known.
+    """
+    if record.get("state") not in FINAL:
         return {"final": False}
     verdict = record.get("verdict")
     if not isinstance(verdict, dict):
-        reason = record.get("error_msg") or "the wallet did not answer in time"
-        return {"final": True, "answered": False, "reason": str(reason).rstrip(".")}
+        when = time.time() if now is None else now
+        ending = employer_ending(record.get("error_msg"), expires, when)
+        return {"final": True, "answered": False, "ending": ending}
     shown = _skill_shown(verdict, skill, levels)
     credential = {"name": _schema_name(record)}
     judged = {

@@ -5,29 +5,38 @@ a VC-API wallet (optionally for one kind of badge: the verifier agent opens a VC
 exchange, ``POST /ler/badges/vc-api/exchanges/presentation``) or a DIDComm wallet (a
 connectionless present-proof request in an out-of-band invitation, :mod:`.didcomm_requests`).
 The page shows the request's link as a QR code and polls (htmx) until the wallet has answered,
-or the request has ended without an answer. The verdict is the verifier's, explained with the
-check page's words. Only the requests made in this browser session can be opened.
+or the request has ended without an answer (declined, or expired: said in plain words, with a
+link to ask again). A DIDComm request's QR code is a short link on this site
+(:mod:`.request_links`); the whole invitation is there to copy for another DIDComm wallet. The
+verdict is the verifier's, explained with the check page's words. Only the requests made in
+this browser session can be opened.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from aiohttp_session import get_session
 
 from . import didcomm_requests
 from .agent_calls import AgentCallError, quoted
-from .app_keys import agent_api
+from .app_keys import SIGNED_IN, agent_api
 from .check_words import explain
 from .page_rendering import page
 from .qr_codes import qr_code
+from .request_links import REQUEST_LINKS, RequestLinkError
+from .request_words import employer_ending, until_words
 from .sign_in import requires
 
 ROLE = "employer"
 EXCHANGES = "/ler/badges/vc-api/exchanges"
 LIFETIME = 900  # seconds a request's link works: a wallet must answer within them
+UNTIL_ANSWERED = 24 * 3600  # a short link's life when the verifier keeps requests until answered
 KEPT = 20  # requests remembered in a session
 SESSION_KEY = "employer_requests"
 DIDCOMM_KEY = "employer_didcomm_requests"
@@ -64,8 +73,9 @@ async def _remember(request: web.Request, key: str, request_id: str, skill: str)
 
 @requires(ROLE)
 async def request_form(request: web.Request) -> web.Response:
-    """The form that starts a request."""
-    return await _form_page(request)
+    """The form that starts a request (``?skill=&wallet=`` fill it in, to ask again)."""
+    form = {k: request.query.get(k, "") for k in ("skill", "wallet")}
+    return await _form_page(request, form={**form, "wallet": form["wallet"] or "vc-api"})
 
 
 async def _form_page(
@@ -129,14 +139,26 @@ async def _start_didcomm(
     request: web.Request, skill: dict[str, Any], form: dict[str, str]
 ) -> web.Response:
     """Make a connectionless request on the verifier agent and show its QR code."""
+    verifier = agent_api(request, "verifier")
     try:
-        created = await didcomm_requests.create(agent_api(request, "verifier"), skill)
+        started = time.time()  # the verifier's clock for the request starts after this
+        seconds = await didcomm_requests.lifetime(verifier) or UNTIL_ANSWERED
+        created = await didcomm_requests.create(verifier, skill)
+        link = request.app[REQUEST_LINKS].make(
+            request[SIGNED_IN].username,
+            created["pres_ex_id"],
+            created["thread_id"],
+            created["invitation"],
+            started + seconds,
+        )
     except AgentCallError as exc:
         if exc.status == 0 or exc.status >= 500:
             raise
         message = f"The request could not be made: {exc.message}"
         return await _form_page(request, {"skill": message}, form, status=400)
-    kept = f"{skill['onet_code']} {created['oob_id']}"
+    except RequestLinkError as exc:
+        return await _form_page(request, {"skill": str(exc)}, form, status=400)
+    kept = f"{skill['onet_code']} {link.token}"
     await _remember(request, DIDCOMM_KEY, created["pres_ex_id"], kept)
     raise web.HTTPSeeOther(f"/employer/didcomm-requests/{created['pres_ex_id']}")
 
@@ -161,8 +183,8 @@ def _outcome(exchange: dict[str, Any], skill: dict[str, Any] | None) -> dict[str
         return {"final": False}
     verdict = exchange.get("verdict")
     if state == "failed" or not isinstance(verdict, dict):
-        reason = exchange.get("error") or "the wallet did not answer in time"
-        return {"final": True, "answered": False, "reason": reason}
+        ending = employer_ending(exchange.get("error"), _expires(exchange), time.time())
+        return {"final": True, "answered": False, "ending": ending}
     results = [explain(judged, {}) for judged in verdict.get("credentials") or []]
     shown = [s for r in results for s in r["skills"]]
     wanted = [
@@ -201,10 +223,28 @@ async def request_status(request: web.Request) -> web.Response:
     return await page(request, "employer_request_status.html", _vc_api_view(exchange, skill))
 
 
+def _expires(exchange: dict[str, Any]) -> float | None:
+    """When a VC-API exchange stops working (its ``expires_at``), if it says."""
+    try:
+        return datetime.fromisoformat(str(exchange["expires_at"])).timestamp()
+    except (KeyError, ValueError):
+        return None
+
+
+def _again(skill: dict[str, Any] | None, wallet: str) -> str:
+    """The form filled in to ask for the same again."""
+    return "/employer?" + urlencode(
+        {"skill": skill["onet_code"] if skill else "", "wallet": wallet}
+    )
+
+
 def _vc_api_view(exchange: dict[str, Any], skill: dict[str, Any] | None) -> dict[str, Any]:
     url = f"/employer/requests/{exchange['exchange_id']}"
+    expires = _expires(exchange)
     return {
         "wallet": "vc-api",
+        "again_url": _again(skill, "vc-api"),
+        "until": until_words(expires, time.time()) if expires else "",
         "skill": skill,
         "achievement_type": exchange.get("achievement_type"),
         "link": exchange["interaction_url"],
@@ -222,18 +262,25 @@ async def _didcomm_view(request: web.Request) -> dict[str, Any]:
         raise web.HTTPNotFound()
     verifier = agent_api(request, "verifier")
     record = await didcomm_requests.exchange(verifier, pres_ex_id)
-    code, _, oob_id = kept[pres_ex_id].partition(" ")
+    code, _, token = kept[pres_ex_id].partition(" ")
+    link = request.app[REQUEST_LINKS].get(token)
     listed = await verifier.get("/ler/badges/skills")
     skill = next((s for s in listed["skills"] if s["onet_code"] == code), None)
     url = f"/employer/didcomm-requests/{pres_ex_id}"
+    now = time.time()
+    expires = link.expires if link else None
     return {
         "wallet": "didcomm",
+        "again_url": _again(skill, "didcomm"),
+        "until": until_words(expires, now) if expires else "",
         "skill": skill,
         "record": record,
-        "oob_id": oob_id,
+        "request_link": link if link and now < link.expires else None,
         "page_url": url,
         "status_url": f"{url}/status",
-        "outcome": didcomm_requests.outcome(record, skill, listed.get("levels") or []),
+        "outcome": didcomm_requests.outcome(
+            record, skill, listed.get("levels") or [], expires, now
+        ),
     }
 
 
@@ -241,18 +288,11 @@ async def _didcomm_view(request: web.Request) -> dict[str, Any]:
 async def show_didcomm_request(request: web.Request) -> web.Response:
     """A DIDComm request's QR code and link, and its answer once there is one."""
     view = await _didcomm_view(request)
-    if not view["outcome"]["final"]:
-        try:
-            oob = await agent_api(request, "verifier").get(
-                "/out-of-band/invitations", oob_id=view["oob_id"]
-            )
-        except AgentCallError as exc:
-            if exc.status == 0 or exc.status >= 500:
-                raise
-            oob = {}  # the invitation is gone: the status says what became of the request
-        if oob.get("invitation"):
-            view["link"] = didcomm_requests.invitation_link(oob["invitation"])
-            view["qr"] = await qr_code(view["link"])
+    link = view["request_link"]
+    if not view["outcome"]["final"] and link is not None:
+        view["short_link"] = str(request.url.origin()) + link.path
+        view["qr"] = await qr_code(view["short_link"])
+        view["link"] = didcomm_requests.invitation_link(link.invitation)
     return await page(request, "employer_request_show.html", view)
 
 

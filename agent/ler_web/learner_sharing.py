@@ -5,11 +5,13 @@ agent's ``/ler/wallet/proof-requests/{id}/plan``, ler_tenants): each attribute t
 revealed with its value, and each predicate in words ("you will prove your level is at least 4,
 not the level itself"). Sharing asks the agent to send exactly that plan (``.../share``, which
 refuses what cannot be shared); declining sends a problem report. Requests with a format this
-page cannot preview (not AnonCreds) can only be declined.
+page cannot preview (not AnonCreds) can only be declined. A request an employer made on this
+site that has expired (:mod:`.request_links`) says so, and can only be declined.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +19,8 @@ from aiohttp import web
 from .agent_calls import AgentCallError, quoted
 from .learner_tenant import TenantApi, learner_only, wallet
 from .page_rendering import page
+from .request_links import expired_requests
+from .request_words import learner_ended, learner_expired
 
 DECLINED = "The learner declined to share."
 FORMATS = ("anoncreds", "indy")
@@ -132,8 +136,7 @@ def _outcome(record: dict[str, Any]) -> str:
     if state == "presentation-sent":
         return "Shared. Waiting for the employer to check it."
     if state == "abandoned":
-        message = str(record.get("error_msg") or "")
-        return "You declined." if DECLINED in message else f"Not completed: {message}"
+        return learner_ended(record.get("error_msg"))
     return str(state)
 
 
@@ -152,12 +155,18 @@ async def requests_page(
     records = (await api.get("/present-proof-2.0/records", role="prover"))["results"]
     records.sort(key=lambda r: r.get("updated_at", ""), reverse=True)
     waiting, history = [], []
+    expired = expired_requests(
+        request, [r for r in records if r.get("state") == "request-received"]
+    )
     for record in records:
         who = _who(record, labels)
         name = (_request_of(record)[1] or {}).get("name") or "a proof"
         if record.get("state") == "request-received":
             plan = await share_plan(api, record["pres_ex_id"])
             waiting.append({"id": record["pres_ex_id"], "who": who, "name": name, "plan": plan})
+            if record.get("thread_id") in expired:
+                ended = expired[record["thread_id"]]
+                waiting[-1]["expired"] = learner_expired(who, ended, time.time())
         else:
             values, predicates = _shared(record)
             history.append(
@@ -192,6 +201,9 @@ async def answer(request: web.Request) -> web.Response:
     if record is None:
         raise web.HTTPNotFound()
     who = _who(record, await _labels(api), "the organisation")
+    ended = expired_requests(request, [record]).get(record.get("thread_id") or "")
+    if choice == "share" and ended is not None:
+        return await requests_page(request, learner_expired(who, ended, time.time()), status=409)
     if choice == "share":
         try:
             await api.post(f"{plan_path(pres_ex_id)}/share")

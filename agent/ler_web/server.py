@@ -12,6 +12,7 @@ from . import (
     learner_wallet,
     oidc_sign_in,
     registrar_console,
+    request_links,
     sign_in,
     state_console,
     state_history,
@@ -91,6 +92,7 @@ def create_app(settings: WebSettings) -> web.Application:
     app[ACCOUNTS] = AccountStore(settings.accounts_file)
     app[CHECK_LIMIT] = RateLimit(settings.checks_per_minute)
     app[SHARE_LINKS] = ShareLinkStore(store_path(settings.accounts_file))
+    request_links.setup(app, store_path(settings.accounts_file))  # /r/<token>: short links
     app[TENANTS] = TenantApis()
     app.on_cleanup.append(_close_agents)
     setup_templates(app)

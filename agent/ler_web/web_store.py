@@ -1,4 +1,4 @@
-"""The web app's own state (share links, registrar batches): one SQLite file in its data directory.
+"""The web app's own state (share links, batches, request links): one SQLite file in its data dir.
 
 Several web processes may share one data directory: every change is one transaction
 (``BEGIN IMMEDIATE``, so writers take turns and a check-then-write such as a cap holds), readers
@@ -48,6 +48,16 @@ CREATE TABLE IF NOT EXISTS batch_rows (
     handover TEXT,  -- JSON of what to send the learner, once done
     PRIMARY KEY (batch_id, position)
 );
+CREATE TABLE IF NOT EXISTS request_links (  -- short links of employers' DIDComm requests
+    token TEXT PRIMARY KEY,
+    username TEXT NOT NULL,  -- the employer who made the request
+    pres_ex_id TEXT NOT NULL,  -- the verifier's record of the request
+    thread_id TEXT,  -- the thread of the request the invitation carries
+    invitation TEXT NOT NULL,  -- JSON of the out-of-band invitation
+    created REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS request_links_thread ON request_links (thread_id);
 """
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 from netkit import Network
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from ler_node.network import flows
 from ler_node.network.hosting import Hosting
@@ -27,6 +27,7 @@ from ler_web.didcomm_requests import invitation_link, outcome, skill_proof_reque
 from ler_web.learner_offers import attached_request, read_invitation
 from ler_web.user_accounts import AccountStore
 
+from .test_request_links import qr_version
 from .webkit import (
     DESKTOP,
     PHONE,
@@ -43,6 +44,7 @@ pytestmark = pytest.mark.e2e
 
 EXCHANGES = "/ler/badges/vc-api/exchanges"
 SKILL = "2.B.3.k"  # the first of webkit.SKILLS, at level Proficient
+OTHER_SKILL = "2.C.3.e"  # Mechanical
 
 
 def _wallet_http(network: Network) -> aiohttp.ClientSession:
@@ -232,8 +234,13 @@ def test_a_didcomm_answer_reads_with_the_check_pages_words() -> None:
     other = {"skill": {"skill_code": "O*NET 2.A.1.a", "level": "4"}}
     record["verdict"] = {**record["verdict"], "revealed": other}
     assert outcome(record, skill, levels)["skill_shown"] is None
-    gone = outcome({"state": "abandoned", "error_msg": "abandoned: no progress."}, skill, levels)
-    assert gone == {"final": True, "answered": False, "reason": "abandoned: no progress"}
+    timed_out = "abandoned: no progress for 15 s in state request-sent (...); start a new exchange"
+    gone = outcome({"state": "abandoned", "error_msg": timed_out}, skill, levels, 1000, 1001)
+    assert gone["final"] and not gone["answered"]
+    assert gone["ending"].kind == "expired"
+    assert "no progress" not in gone["ending"].words
+    deleted = outcome({"state": "deleted"}, skill, levels, 1000, 1001)
+    assert deleted["ending"] == gone["ending"]
     assert outcome({"state": "request-sent"}, skill, levels) == {"final": False}
 
 
@@ -301,10 +308,17 @@ async def test_a_hosted_learner_answers_a_didcomm_request_from_the_employers_qr_
         )
         qr = employer.get_by_role("img", name=re.compile("^QR code of the request link"))
         assert (await qr.get_attribute("src") or "").startswith("data:image/svg+xml;base64,")
+        short = await employer.get_by_label("Request link", exact=True).input_value()
+        assert re.fullmatch(re.escape(site.url) + r"/r/[A-Za-z0-9_-]{32}", short), short
+        # the whole invitation, for another DIDComm wallet: behind a disclosure, by keyboard
+        await _tab_to(employer, employer.get_by_text("The candidate uses another DIDComm wallet"))
+        await employer.keyboard.press("Enter")
         link = await employer.get_by_label(
-            "Request link to copy into the candidate's wallet"
+            "Whole request link for another DIDComm wallet"
         ).input_value()
         assert "?oob=" in link
+        # the QR code shows the short link: a light code (version 4 or 5, against 30 and more)
+        assert qr_version(short) <= 5 < 30 <= qr_version(link), (len(short), len(link))
         await expect(
             employer.get_by_role("heading", name="Waiting for the candidate")
         ).to_be_visible()
@@ -321,8 +335,10 @@ async def test_a_hosted_learner_answers_a_didcomm_request_from_the_employers_qr_
             assert (await answered.value).status == 400
             await expect(learner.get_by_role("alert")).to_contain_text("damaged")
 
-        # the learner opens the link in the wallet, sees what it asks, then shares
-        await learner.goto("/wallet/receive?" + urlsplit(link).query)
+        # the learner opens the short link, which opens the wallet with the whole invitation
+        await learner.goto(short)
+        await expect(learner).to_have_url(re.compile(r"/wallet/receive\?oob="))
+        assert read_invitation(learner.url) == read_invitation(link)
         await expect(learner.get_by_text("This link is a request from")).to_contain_text(
             network.home("employer").spec.name
         )
@@ -356,6 +372,138 @@ async def test_a_hosted_learner_answers_a_didcomm_request_from_the_employers_qr_
         await learner.get_by_role("button", name="Open the request").click()
         await expect(learner.get_by_role("status")).to_contain_text("already opened this request")
         await expect(learner.get_by_role("button", name=re.compile("^Share"))).to_have_count(0)
+    finally:
+        await employer_context.close()
+        await learner_context.close()
+
+
+async def _tab_to(page: Page, target: Locator, presses: int = 40) -> None:
+    """Move the focus with the Tab key alone until it is on ``target``."""
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        if await target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"{target} cannot be reached with the Tab key")
+
+
+async def _learner_with_an_empty_wallet(network: Network) -> tuple[str, str]:
+    """A new hosted learner (account and tenant) holding nothing; returns (user name, password)."""
+    async with Hosting.of(network.home("hosted")) as hosting:
+        tenant = await hosting.create("Pat Learner")
+    password = secrets.token_urlsafe(16)
+    username = f"learner-{uuid.uuid4().hex[:8]}"
+    AccountStore(web_root(network.data_dir) / "accounts.json").add(
+        username, "Pat Learner", "learner", password, tenant.wallet_id
+    )
+    return username, password
+
+
+async def _didcomm_request(page: Page, skill: str) -> str:
+    """Ask for ``skill`` from a DIDComm wallet on the employer's page; returns the short link."""
+    await page.goto("/employer")
+    await page.get_by_label("Skill", exact=True).select_option(value=skill)
+    await page.get_by_label("A DIDComm wallet (connectionless request)").check()
+    await page.get_by_role("button", name="Make a request").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Your request for a credential")
+    return await page.get_by_label("Request link", exact=True).input_value()
+
+
+async def _open_request(learner: Page, short_link: str) -> None:
+    """The learner opens an employer's short link, then the request in it, in their wallet."""
+    await learner.goto(short_link)
+    await learner.get_by_role("button", name="Open the request").click()
+    await expect(learner.get_by_role("status")).to_contain_text("asks you for a proof")
+
+
+async def test_a_didcomm_request_declined_or_expired_says_so_on_both_pages(
+    browser: Browser, site: Site, network: Network
+) -> None:
+    """One request the learner declines, one left to expire (the session's 15 s exchange timeout,
+    ``ler.exchange_timeout``): each page says what happened in plain words, and what to do."""
+    username, password = await _learner_with_an_empty_wallet(network)
+    employer_context = await new_page(browser, site, PHONE)
+    learner_context = await new_page(browser, site, PHONE)
+    try:
+        learner = await learner_context.new_page()
+        await sign_in(learner, site, username, password)
+        expiring = await employer_context.new_page()
+        await sign_in(expiring, site, "employer")
+        # the learner opens one request at once, and leaves it unanswered
+        expiring_link = await _didcomm_request(expiring, SKILL)
+        await _open_request(learner, expiring_link)
+        until = re.compile(r"It stops working at (1[0-2]|[1-9]):[0-5]\d [AP]M \S+\.")
+        await expect(expiring.get_by_text(until)).to_be_visible()
+
+        # the learner declines another: the employer's page says so in place
+        declined = await employer_context.new_page()
+        declined_link = await _didcomm_request(declined, OTHER_SKILL)
+        await _open_request(learner, declined_link)
+        waiting = learner.get_by_role("listitem").filter(has_text="the skill Mechanical")
+        await waiting.get_by_role("button", name=re.compile("^Decline")).click()
+        await expect(learner.get_by_role("status")).to_contain_text("Nothing was shared.")
+        status = declined.locator("#request-status")  # htmx polls it; no reload here
+        await expect(status.get_by_role("heading", name="The candidate declined")).to_be_visible(
+            timeout=15_000
+        )
+        await expect(status).to_contain_text("Nothing was shared with you.")
+        await expect(status).not_to_contain_text("abandoned")
+        await expect(status.get_by_role("link", name="Ask the candidate again")).to_be_visible()
+        assert await overflow(declined) == []
+        assert await serious_violations(declined) == []
+
+        # the first waits in the wallet, unanswered, until it expires: both pages say so
+        status = expiring.locator("#request-status")
+        await expect(status.get_by_role("heading", name="This request expired")).to_be_visible(
+            timeout=30_000
+        )
+        expired_at = re.compile(
+            r"This request expired at (1[0-2]|[1-9]):[0-5]\d [AP]M \S+, before the candidate "
+            r"answered\."
+        )
+        await expect(status.get_by_text(expired_at)).to_be_visible()
+        await expect(status).to_contain_text("Ask the candidate again")
+        await expect(status).not_to_contain_text("no progress")
+        assert await overflow(expiring) == []
+        assert await serious_violations(expiring) == []
+
+        await learner.goto("/wallet/requests")
+        waiting = learner.get_by_role("listitem").filter(has_text="asks for")
+        await expect(waiting).to_have_count(1)
+        await expect(waiting).to_contain_text(
+            re.compile(r"This request expired at .*\. Nothing can be shared with it now\.")
+        )
+        await expect(waiting).to_contain_text(
+            f"ask {network.home('employer').spec.name} to send you a new request"
+        )
+        assert await overflow(learner) == []
+        assert await serious_violations(learner) == []
+        # sharing it anyway (a form sent by hand) is refused in the same words
+        await waiting.locator("button[value=decline]").evaluate("b => { b.value = 'share'; }")
+        async with learner.expect_response(lambda r: r.request.method == "POST") as answered:
+            await waiting.get_by_role("button", name=re.compile("^Decline")).click()
+        assert (await answered.value).status == 409
+        await expect(learner.get_by_role("status")).to_contain_text("This request expired at")
+
+        response = await learner.goto(expiring_link)  # its short link: gone, and says so
+        assert response is not None and response.status == 410
+        await expect(learner.get_by_role("heading", level=1)).to_have_text(
+            "This request has expired"
+        )
+        await expect(
+            learner.get_by_text("ask the employer to show you a new QR code")
+        ).to_be_visible()
+        assert await serious_violations(learner) == []
+
+        # asking again, by keyboard alone: the form comes back filled in
+        await _tab_to(expiring, status.get_by_role("link", name="Ask the candidate again"))
+        await expiring.keyboard.press("Enter")
+        await expect(expiring.get_by_role("heading", level=1)).to_have_text(
+            "Ask a candidate for a credential"
+        )
+        await expect(expiring.get_by_label("Skill", exact=True)).to_have_value(SKILL)
+        await expect(
+            expiring.get_by_label("A DIDComm wallet (connectionless request)")
+        ).to_be_checked()
     finally:
         await employer_context.close()
         await learner_context.close()
