@@ -11,9 +11,10 @@ worker hung in it, idle in nest_asyncio's run loop, in a clean-clone run).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -47,19 +48,26 @@ class Ats:
         return web.Response(status=204)
 
 
+@contextlib.asynccontextmanager
+async def serving(handle: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """An HTTP server on 127.0.0.1 (port 0) answering POST /hook with ``handle``; its URL."""
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}/hook"
+    finally:
+        await runner.cleanup()
+
+
 @pytest_asyncio.fixture(loop_scope="function")
 async def ats() -> AsyncIterator[Ats]:
     hook = Ats()
-    app = web.Application()
-    app.router.add_post("/hook", hook.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    hook.url = f"http://{host}:{port}/hook"
-    yield hook
-    await runner.cleanup()
+    async with serving(hook.handle) as hook.url:
+        yield hook
 
 
 def config(url: str, secret_file: Path, **extra: object) -> AtsConfig:

@@ -23,7 +23,15 @@ from netkit import Network
 from ler_hiring.ats_delivery import AtsDeliveries
 from ler_node.postgres import EmbeddedPostgres
 
-from .test_ats import KEY, AskarDeliveries, config, open_store, secret_file, until  # noqa: F401
+from .test_ats import (  # noqa: F401 (secret_file: a fixture)
+    KEY,
+    AskarDeliveries,
+    config,
+    open_store,
+    secret_file,
+    serving,
+    until,
+)
 
 OWNER, OTHER = "worker-a", "worker-b"
 
@@ -85,15 +93,8 @@ class SlowAts:
 @pytest.fixture
 async def slow_ats() -> AsyncIterator[tuple[SlowAts, str]]:
     ats = SlowAts()
-    app = web.Application()
-    app.router.add_post("/hook", ats.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield ats, f"http://{host}:{port}/hook"
-    await runner.cleanup()
+    async with serving(ats.handle) as url:
+        yield ats, url
 
 
 @pytest.mark.e2e

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from netkit import ATS_SECRET, Network
+from netkit import ATS_SECRET, Network, WebhookSink
 
 from ler_badges import ProofError, decode_multikey, verify_proof
 from ler_chain import LedgerClient, NetworkDescriptor
@@ -40,6 +40,15 @@ def logged(deliveries: dict, delivery_id: str) -> dict | None:
     return found[0] if found and found[0]["state"] != "queued" else None
 
 
+async def ats_case(network: Network) -> tuple[WebhookSink, bytes, dict]:
+    """The session's ATS receiver, its HMAC key, and a signed record to put in a résumé."""
+    sink = network.webhooks
+    assert sink is not None
+    secret = (network.data_dir / ATS_SECRET).read_bytes().strip()
+    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
+    return sink, secret, record
+
+
 async def hand_off(employer: AdminClient, job_id: str, record: dict) -> tuple[dict, dict]:
     """Match ``record`` against the job; the report and its delivery once the log ends it."""
     report = await employer.post(f"/ler/hiring/jobs/{job_id}/match", {"credentials": [record]})
@@ -57,10 +66,7 @@ async def hand_off(employer: AdminClient, job_id: str, record: dict) -> tuple[di
 async def test_a_match_report_reaches_the_ats_signed_after_a_retry_or_ends_failed(
     network: Network,
 ) -> None:
-    sink = network.webhooks
-    assert sink is not None
-    secret = (network.data_dir / ATS_SECRET).read_bytes().strip()
-    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
+    sink, secret, record = await ats_case(network)
     async with network.admin("employer") as employer:
         # the ATS is unavailable once, then takes it
         job = await employer.post("/ler/hiring/jobs", POSTING)
@@ -131,10 +137,7 @@ async def test_a_hand_off_signed_by_the_employers_did_ler_verifies_against_the_l
     network: Network,
 ) -> None:
     """The employer has a did:ler and no did:web: the presentation is signed with that key."""
-    sink = network.webhooks
-    assert sink is not None
-    secret = (network.data_dir / ATS_SECRET).read_bytes().strip()
-    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
+    sink, secret, record = await ats_case(network)
     async with network.admin("employer") as employer:
         job = await employer.post("/ler/hiring/jobs", POSTING)
         report, delivery = await hand_off(employer, job["job_id"], record)
@@ -159,9 +162,7 @@ async def test_a_hand_off_signed_by_the_employers_did_ler_verifies_against_the_l
 async def test_a_hand_off_signed_by_the_employers_did_verifies_against_its_did_document(
     network: Network,
 ) -> None:
-    sink = network.webhooks
-    assert sink is not None
-    record = await IMPOSTOR.sign(employment([{"skill": "2.A.1.e", "level": 3}], issuer=IMPOSTOR))
+    sink, _secret, record = await ats_case(network)
     async with network.admin("college") as college:
         job = await college.post("/ler/hiring/jobs", POSTING)
         sink.refuse_ats(job["job_id"], 1)
