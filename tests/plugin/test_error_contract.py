@@ -174,5 +174,5 @@ async def test_every_ler_route_validates_its_inputs() -> None:
                     assert any(isinstance(v, validate.Range) for v in field.validators), name
         checked += 1
     # 28 + 4 VC-API exchanges + issuer registry + 2 did:web + ledger records + 3 credential types
-    # + 4 governance and ledger history
-    assert checked == 43
+    # + 4 governance and ledger history + 2 AnonCreds revocations with their reasons
+    assert checked == 45
