@@ -15,7 +15,8 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -341,6 +342,16 @@ async def profiled_batch(
 ) -> tuple[Batch, dict[str, Any]]:
     """Run ``count`` flows one at a time while py-spy samples each agent; the batch and the
     top frames per agent (folded stacks are left in ``out``)."""
+    async with py_spy(pids, agents, out, rate):
+        batch = await run_batch(flow, count, 1, pids)
+    return batch, {agent: top_frames(out / f"{agent}.folded") for agent in agents}
+
+
+@asynccontextmanager
+async def py_spy(
+    pids: dict[str, int], agents: list[str], out: Path, rate: int = 200
+) -> AsyncIterator[None]:
+    """py-spy samples each of ``agents`` while the block runs; ``out/<agent>.folded`` after."""
     out.mkdir(parents=True, exist_ok=True)
     spies = {}
     for agent in agents:
@@ -352,13 +363,12 @@ async def profiled_batch(
         )
     await asyncio.sleep(1.0)  # py-spy attached
     try:
-        batch = await run_batch(flow, count, 1, pids)
+        yield
     finally:
         for spy in spies.values():
             spy.send_signal(signal.SIGINT)
         for spy in spies.values():
             await asyncio.wait_for(spy.wait(), 60)
-    return batch, {agent: top_frames(out / f"{agent}.folded") for agent in agents}
 
 
 def top_frames(folded: Path, top: int = 15) -> dict[str, Any]:

@@ -18,8 +18,13 @@ the baseline there is a bare ledger write (0-value self-transfer) in the same ru
 Proof + verify CPU as things grow (slow, so off unless asked): ``--registry-sizes`` publishes a
 credential type per revocation registry size and times proofs on it; ``--wallet-sizes`` grows the
 learner's wallet and times proofs again; each reports the largest size's CPU against the
-smallest's, measured in the same run. ``--profile N`` runs N flows under py-spy and reports where
-each agent's CPU goes. ``--only-extras`` skips the levels, the baseline and revocation.
+smallest's, measured in the same run (``--scaling-rounds`` batches of ``--scaling-proofs`` per
+size give the spread; ``--scaling-profile`` samples the learner and employer with py-spy).
+``--agent-arg=-o --agent-arg=ler.holder.bounded_answers=false`` keeps ACA-Py's own answer to proof
+requests (to compare); ``--agent-arg=-o --agent-arg=ler.exchange_timeout=0`` stops the stalled
+exchange sweep, whose scan of every exchange record would otherwise land in some proof rounds.
+``--profile N`` runs N flows under py-spy and reports where each agent's CPU goes.
+``--only-extras`` skips the levels, the baseline and revocation.
 
     python -m bench.flows [--concurrency 1,5,10,20] [--counts 10,30,60,60] [--rounds 2]
     python -m bench.flows --only-extras --registry-sizes 128,1024,8192 --wallet-sizes 30,1000
@@ -274,11 +279,15 @@ async def measure_extras(ours: LerStack, args: argparse.Namespace) -> dict[str, 
         }
     if args.registry_sizes:
         extras["proof_cpu_by_registry_size"] = await registry_scaling(
-            ours, args.registry_sizes, args.scaling_proofs, log
+            ours, args.registry_sizes, args.scaling_proofs, log, args.scaling_rounds
         )
     if args.wallet_sizes:
+        spy = None
+        if args.scaling_profile:  # raw stacks stay out of git
+            spy = Path(tempfile.mkdtemp(prefix="ler-bench-wallet-profile-"))
+            log(f"py-spy folded stacks of the wallet sizes in {spy}")
         extras["proof_cpu_by_wallet_size"] = await wallet_scaling(
-            ours, args.wallet_sizes, args.scaling_proofs, log
+            ours, args.wallet_sizes, args.scaling_proofs, log, args.scaling_rounds, spy
         )
     return extras
 
@@ -325,7 +334,15 @@ def main() -> None:
         "--registry-sizes", type=_ints, default=[], help="e.g. 128,1024,8192 (slow when large)"
     )
     parser.add_argument("--wallet-sizes", type=_ints, default=[], help="e.g. 30,1000 (slow)")
-    parser.add_argument("--scaling-proofs", type=int, default=5, help="proofs per size")
+    parser.add_argument("--scaling-proofs", type=int, default=5, help="proofs per size and round")
+    parser.add_argument(
+        "--scaling-rounds", type=int, default=1, help="rounds of proofs per size (the spread)"
+    )
+    parser.add_argument(
+        "--scaling-profile",
+        action="store_true",
+        help="py-spy samples the learner and the employer during the wallet sizes' proofs",
+    )
     parser.add_argument(
         "--only-extras",
         action="store_true",

@@ -9,10 +9,11 @@ interval through ``flows.request_proof``, which returns the LER verdict.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -283,40 +284,60 @@ async def revoked_count(reader: LedgerClient, rev_reg_id: str) -> int:
 # --- proof + verify CPU as registries and wallets grow --------------------------------------------
 
 
-async def proof_cpu(stack: LerStack, cred_def_id: str, proofs: int) -> dict[str, Any]:
+async def proof_cpu(
+    stack: LerStack, cred_def_id: str, proofs: int, rounds: int = 1, spy: Path | None = None
+) -> dict[str, Any]:
     """CPU the stack spends per proof (holder proves, employer verifies) on a fresh connection.
 
     Only proofs are timed: the connection is made before, so the figure is the presentation
-    exchange alone, split by process (learner: proof, employer: verification).
+    exchange alone, split by process (learner: proof, employer: verification). ``rounds`` batches
+    of ``proofs`` give the spread; ``spy``: a folder for py-spy stacks of learner and employer.
     """
     employer = stack.admins["employer"]
     connection = await connect(employer, stack.admins["learner"], "scaling")
     await prove(employer, connection, cred_def_id)  # warm: first reads of this cred def
     pids = stack.pids()
     quiet_after = await settle(pids)
-    before = flowkit.CpuSample.take(pids)
-    seconds = []
-    for _ in range(proofs):
-        started = time.perf_counter()
-        verdict = await prove(employer, connection, cred_def_id)
-        if verdict.get("verified") is not True:
-            raise ExchangeFailed("presentation", f"not verified: {verdict.get('reasons')}")
-        seconds.append(time.perf_counter() - started)
-    used = flowkit.CpuSample.take(pids) - before
-    proving = used.stack.get("learner", 0.0) + used.stack.get("employer", 0.0)
-    return {
-        "proofs": proofs,
-        "proof_and_verify_cpu_s": round(proving / proofs, 3),
-        "cpu_s_per_proof": round(used.stack_total / proofs, 3),
+    batches: list[flowkit.CpuSample] = []
+    seconds: list[float] = []
+    async with flowkit.py_spy(pids, SPIED, spy) if spy else nullcontext():
+        for _ in range(rounds):
+            before = flowkit.CpuSample.take(pids)
+            for _ in range(proofs):
+                started = time.perf_counter()
+                verdict = await prove(employer, connection, cred_def_id)
+                if verdict.get("verified") is not True:
+                    raise ExchangeFailed("presentation", f"not verified: {verdict.get('reasons')}")
+                seconds.append(time.perf_counter() - started)
+            batches.append(flowkit.CpuSample.take(pids) - before)
+    used = sum(batches[1:], batches[0])
+    by_round = [round(_proving(batch) / proofs, 3) for batch in batches]
+    result = {
+        "proofs": proofs * rounds,
+        "proof_and_verify_cpu_s": round(_proving(used) / (proofs * rounds), 3),
+        "proof_and_verify_cpu_s_by_round": by_round,
+        "cpu_s_per_proof": round(used.stack_total / (proofs * rounds), 3),
         "cpu_s_per_proof_by_process": {
-            name: round(value / proofs, 3)
+            name: round(value / (proofs * rounds), 3)
             for name, value in used.stack.items()
             if name in ("learner", "employer", "college", "anvil")
         },
-        "median_s": round(sorted(seconds)[len(seconds) // 2], 3),
+        "median_s": round(statistics.median(seconds), 3),
         "other_load_cpus": round(used.other / max(sum(seconds), 1e-9), 2),
         "waited_for_quiet_s": quiet_after,
     }
+    if spy:
+        result["profile"] = {agent: flowkit.top_frames(spy / f"{agent}.folded") for agent in SPIED}
+    return result
+
+
+#: the agents py-spy samples during a scaling measurement: the holder and the verifier
+SPIED = ["learner", "employer"]
+
+
+def _proving(used: flowkit.CpuSample) -> float:
+    """CPU of the holder and the verifier (the college's background work is not counted)."""
+    return used.stack.get("learner", 0.0) + used.stack.get("employer", 0.0)
 
 
 async def settle(pids: dict[str, int], quiet: float = 0.05, deadline: float = 120.0) -> float:
@@ -332,7 +353,7 @@ async def settle(pids: dict[str, int], quiet: float = 0.05, deadline: float = 12
 
 
 async def registry_scaling(
-    stack: LerStack, sizes: list[int], proofs: int, log: Any = print
+    stack: LerStack, sizes: list[int], proofs: int, log: Any = print, rounds: int = 1
 ) -> dict[str, Any]:
     """Proof + verify CPU against revocation registry size: a cred def per size, one credential."""
     results: dict[str, Any] = {}
@@ -341,18 +362,24 @@ async def registry_scaling(
         college = stack.admins["college"]
         connection = await connect(college, stack.admins["learner"], f"registry-{size}")
         await issue(college, connection, cred_def_id, WELDER)
-        results[str(size)] = await proof_cpu(stack, cred_def_id, proofs)
+        results[str(size)] = await proof_cpu(stack, cred_def_id, proofs, rounds)
         log(f"registry {size}: {results[str(size)]['proof_and_verify_cpu_s']} CPU-s per proof")
     return with_growth(results)
 
 
 async def wallet_scaling(
-    stack: LerStack, sizes: list[int], proofs: int, log: Any = print
+    stack: LerStack,
+    sizes: list[int],
+    proofs: int,
+    log: Any = print,
+    rounds: int = 1,
+    spy: Path | None = None,
 ) -> dict[str, Any]:
     """Proof + verify CPU against the number of credentials the holder keeps.
 
     The holder's credentials all match the proof request (one cred def): the worst case for the
     holder's credential search. The learner's wallet is grown in place, smallest size first.
+    ``spy``: py-spy stacks of each size go to ``spy/<size>``.
     """
     registry_size = max(MIN_WALLET_REGISTRY, max(sizes) * 11 // 10)  # one registry for all sizes
     cred_def_id = await stack.publish("wallet", registry_size, log)
@@ -360,22 +387,66 @@ async def wallet_scaling(
     held = 0
     for size in sorted(sizes):
         started = time.perf_counter()
-        await issue_many(stack, cred_def_id, size - held)
+        lost = await grow_wallet(stack, cred_def_id, size - held, log)
         held = size
         log(f"wallet: holds {size} credentials ({time.perf_counter() - started:.0f} s to issue)")
-        results[str(size)] = await proof_cpu(stack, cred_def_id, proofs)
-        log(f"wallet {size}: {results[str(size)]['proof_and_verify_cpu_s']} CPU-s per proof")
+        where = spy / str(size) if spy else None
+        results[str(size)] = await proof_cpu(stack, cred_def_id, proofs, rounds, where)
+        results[str(size)]["issuances_lost_while_growing"] = lost
+        log(
+            f"wallet {size}: {results[str(size)]['proof_and_verify_cpu_s']} CPU-s per proof "
+            f"(rounds {results[str(size)]['proof_and_verify_cpu_s_by_round']})"
+        )
     return with_growth(results)
 
 
 MIN_WALLET_REGISTRY = 128
 
 
+async def grow_wallet(
+    stack: LerStack, cred_def_id: str, count: int, log: Any = print, concurrency: int = 3
+) -> int:
+    """Issue ``count`` more credentials to the learner; how many issuances were lost.
+
+    The machine is shared, so an issuance may fail or be stuck: it is replaced by another (a
+    stuck one may still land, so the wallet can hold a few more), up to ``count // 10 + 5``.
+    """
+    college, learner = stack.admins["college"], stack.admins["learner"]
+    connection = await connect(college, learner, "wallet-growth")
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> bool:
+        async with gate:
+            try:
+                await issue(college, connection, cred_def_id, WELDER)
+            except (ExchangeStuck, ExchangeFailed) as exc:
+                log(f"wallet growth: an issuance was lost ({exc}); another replaces it")
+                return False
+            return True
+
+    stored = lost = 0
+    while stored < count:
+        done = sum(await asyncio.gather(*(one() for _ in range(count - stored))))
+        stored, lost = stored + done, lost + (count - stored - done)
+        if lost > count // 10 + 5:
+            raise ExchangeFailed("issuance", f"{lost} issuances lost while growing the wallet")
+    return lost
+
+
 def with_growth(results: dict[str, Any]) -> dict[str, Any]:
     """Add the ratio of the largest size's proof + verify CPU (learner and employer) to the
-    smallest's (target <= 1.5)."""
+    smallest's (target <= 1.5), and its range over the rounds (lowest to highest)."""
     sizes = sorted(results, key=int)
-    first = results[sizes[0]]["proof_and_verify_cpu_s"]
-    last = results[sizes[-1]]["proof_and_verify_cpu_s"]
-    growth = round(last / first, 3) if first else None
-    return {**results, f"growth_{sizes[0]}_to_{sizes[-1]}": growth}
+    first, last = results[sizes[0]], results[sizes[-1]]
+    key = f"{sizes[0]}_to_{sizes[-1]}"
+    growth = _ratio(last["proof_and_verify_cpu_s"], first["proof_and_verify_cpu_s"])
+    extra: dict[str, Any] = {f"growth_{key}": growth}
+    low = first.get("proof_and_verify_cpu_s_by_round")
+    high = last.get("proof_and_verify_cpu_s_by_round")
+    if low and high and len(low) > 1:
+        extra[f"growth_{key}_range"] = [_ratio(min(high), max(low)), _ratio(max(high), min(low))]
+    return {**results, **extra}
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None

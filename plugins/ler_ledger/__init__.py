@@ -126,6 +126,7 @@ async def setup(context: InjectionContext) -> None:
     from .did.resolver import LerDIDResolver
     from .did_method import LER
     from .endorsement.message_types import MESSAGE_TYPES
+    from .holder import auto_present
     from .ledger import LedgerService
 
     config = LerConfig.from_settings(context.settings)
@@ -155,6 +156,7 @@ async def setup(context: InjectionContext) -> None:
         registry.register(ler_registry)
 
     context.inject(ProtocolRegistry).register_message_types(MESSAGE_TYPES)
+    auto_present.register(context.inject(ProtocolRegistry), context.settings)  # newest credentials
     did_completions.register()
     anoncreds_completions.register()
     LOGGER.info(

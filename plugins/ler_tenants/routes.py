@@ -29,8 +29,14 @@ from acapy_agent.messaging.models.openapi import OpenAPISchema
 from acapy_agent.multitenant.base import BaseMultitenantManager
 from acapy_agent.wallet.models.wallet_record import WalletRecord
 from aiohttp import web
-from aiohttp_apispec import docs, match_info_schema, request_schema, response_schema
-from marshmallow import fields
+from aiohttp_apispec import (
+    docs,
+    match_info_schema,
+    querystring_schema,
+    request_schema,
+    response_schema,
+)
+from marshmallow import fields, validate
 
 from ler_ledger import http_errors, request_json, request_profile
 from ler_ledger.validators import text, uuid4
@@ -101,6 +107,21 @@ class PresExIdMatchSchema(OpenAPISchema):
     pres_ex_id = uuid4(description="The exchange record id (from /present-proof-2.0/records)")
 
 
+class PlanQuerySchema(OpenAPISchema):
+    """Which of each item's newest matching credentials a plan considers."""
+
+    offset = fields.Int(
+        required=False,
+        validate=validate.Range(min=0, max=100_000),
+        metadata={"description": "matching credentials to skip, newest first (default 0)"},
+    )
+    limit = fields.Int(
+        required=False,
+        validate=validate.Range(min=1, max=presentation_plans.MOST),
+        metadata={"description": "matching credentials considered per item (default: the most)"},
+    )
+
+
 class PlanSchema(OpenAPISchema):
     """What answering a proof request shares."""
 
@@ -118,6 +139,12 @@ class PlanSchema(OpenAPISchema):
         metadata={"description": "referent, name, p_type, p_value (proven, not revealed)"},
     )
     missing = fields.List(fields.Dict(), metadata={"description": "items no credential answers"})
+    page = fields.Dict(
+        metadata={
+            "description": "offset and limit considered; more: the missing items that have "
+            "older matching credentials (ask again with offset + limit)"
+        }
+    )
     shareable = fields.Bool()
 
 
@@ -262,6 +289,7 @@ async def tenant_restore(request: web.BaseRequest) -> web.Response:
 
 @docs(tags=[TAG], summary="What answering this proof request would share (this wallet)")
 @match_info_schema(PresExIdMatchSchema())
+@querystring_schema(PlanQuerySchema())
 @response_schema(PlanSchema(), 200)
 @tenant_authentication
 @errors
@@ -269,21 +297,30 @@ async def proof_request_plan(request: web.BaseRequest) -> web.Response:
     """The plan of an answer: revealed values, predicates, missing items, and from what."""
     profile = request_profile(request)
     record = await presentation_plans.retrieve(profile, request.match_info["pres_ex_id"])
-    return web.json_response(await presentation_plans.plan(profile, record))
+    return web.json_response(await presentation_plans.plan(profile, record, **_page(request)))
 
 
 @docs(tags=[TAG], summary="Share exactly the plan of this proof request (409 if it cannot be)")
 @match_info_schema(PresExIdMatchSchema())
+@querystring_schema(PlanQuerySchema())
 @response_schema(SharedSchema(), 200)
 @tenant_authentication
 @errors
 async def proof_request_share(request: web.BaseRequest) -> web.Response:
-    """Send the presentation the plan shows; nothing else is revealed."""
+    """Send the presentation the plan (of the same page) shows; nothing else is revealed."""
     profile = request_profile(request)
     record = await presentation_plans.retrieve(profile, request.match_info["pres_ex_id"])
-    shared, record, message = await presentation_plans.share(profile, record)
+    shared, record, message = await presentation_plans.share(profile, record, **_page(request))
     await request["outbound_message_router"](message, connection_id=record.connection_id)
     return web.json_response({"plan": shared, "record": record.serialize()})
+
+
+def _page(request: web.BaseRequest) -> dict[str, int]:
+    """The page of a plan the query asks for (validated by :class:`PlanQuerySchema`)."""
+    return {
+        "offset": int(request.query.get("offset", 0)),
+        "limit": int(request.query.get("limit", presentation_plans.MOST)),
+    }
 
 
 @docs(tags=[TAG], summary="Why a credential of this wallet was revoked: the notice it received")

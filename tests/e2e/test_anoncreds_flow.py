@@ -231,6 +231,35 @@ async def test_ledger_outage_mid_flow_then_retry(
         assert b'"Outage"' in schema.payload
 
 
+async def test_a_holder_answers_from_its_newest_usable_credential(
+    network: Network, admins: dict[str, AdminClient], skills_type: flows.CredentialType
+) -> None:
+    """ler_ledger's automatic answer: the newest credential that makes the predicate true and is
+    not revoked (ACA-Py's own would take the first of up to 100, checking neither)."""
+    college, employer = admins["college"], admins["employer"]
+    college_conn, _ = await network.connection(admins, "college", "mallory")
+    issued = {}
+    for date, level in (("20240101", "4"), ("20250101", "4"), ("20260101", "2"), ("20270101", "4")):
+        attributes = {**WELDER, "date": date, "level": level}
+        issued[date] = await flows.issue_credential(
+            college, college_conn, skills_type.cred_def_id, attributes
+        )
+    assert (await flows.revoke(college, issued["20270101"]))["state"] == "done"  # the newest
+    await later_second(_descriptor(network))  # "now" is after the revocation's block
+
+    request = flows.skill_proof_request(skills_type.cred_def_id, min_level=3)
+    request["requested_attributes"]["skill"]["names"] = ["skill", "date"]
+    del request["requested_attributes"]["skill"]["name"]
+    employer_conn, _ = await network.connection(admins, "employer", "mallory")
+    verdict = await flows.request_proof(employer, employer_conn, request)
+    assert verdict["verified"] is True, verdict
+    # 2027's is revoked, 2026's too low: 2025's answers both items (one credential of the
+    # registry, which is all ACA-Py's holder can prove at once)
+    assert verdict["revealed"] == {"skill": {"skill": "Welding", "date": "20250101"}}
+    record = await employer.get(f"/present-proof-2.0/records/{verdict['pres_ex_id']}")
+    assert len(record["by_format"]["pres"]["anoncreds"]["identifiers"]) == 1
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 

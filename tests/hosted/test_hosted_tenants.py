@@ -244,6 +244,12 @@ async def test_a_hosted_learner_answers_only_by_sharing_the_plan_it_saw(
         [predicate] = plan["predicates"]
         assert (predicate["name"], predicate["p_type"], predicate["p_value"]) == ("level", ">=", 4)
         assert attribute["cred_id"] == predicate["cred_id"] == newest  # both match: the newest
+        # a plan reads a page of the newest matches; the next page answers from the older one
+        path = f"/ler/wallet/proof-requests/{pres_ex_id}/plan"
+        older = await wallet.get(path, offset=1, limit=1)
+        assert [a["values"]["date"] for a in older["attributes"]] == ["20250101"]
+        assert older["page"] == {"offset": 1, "limit": 1, "more": []} and older["shareable"]
+        assert 400 <= await refused(wallet.get(path, limit=0)) < 500
         # nothing went to the employer by itself
         employer_side = await employer.get(f"/present-proof-2.0/records/{sent['pres_ex_id']}")
         assert employer_side["state"] == "request-sent"

@@ -1,45 +1,43 @@
-"""Which credential a hosted learner's plan picks for each item (the wallet faked at its holder).
+"""Which credential a hosted learner's plan picks for each item (the wallet faked at its boundary).
 
-The end-to-end path (a real request, plan, share, verdict) is in test_hosted_tenants.py.
+The end-to-end path (a real request, plan, share, verdict) is in test_hosted_tenants.py; the
+wallet's own read (askar, newest first) in tests/unit/test_holder_choice.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from acapy_agent.anoncreds.holder import AnonCredsHolder
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
 
+from ler_ledger.holder.choice import Candidate
 from ler_tenants import presentation_plans
 from ler_tenants.errors import NotShareableError
 
 SKILL = {"program": "Welding", "skill": "Welding", "level": "4", "date": "20260101"}
 
 
-class FakeHolder(AnonCredsHolder):
-    """Matching credentials and their revocation state, without a wallet or a ledger."""
+class FakeWallet:
+    """Matching credentials newest first and their revocation state, without askar or ledger."""
 
-    def __init__(self, credentials: dict[str, dict[str, str]], revoked: set[str]) -> None:
-        self.credentials = credentials
-        self.revoked = revoked
+    def __init__(self, newest_first: dict[str, dict[str, str]], revoked: set[str]) -> None:
+        self.credentials = newest_first
+        self.revoked_ids = revoked
         self.asked_intervals: list[tuple[Any, Any]] = []
+        self.reads: list[tuple[int, int]] = []
 
-    async def get_credentials_for_presentation_request_by_referent(
-        self, presentation_request: dict, referents: Any, **_: Any
-    ) -> list:
-        return [
-            {
-                "cred_info": {"referent": cred_id, "attrs": attrs, "cred_rev_id": "1"},
-                "presentation_referents": list(referents),
-            }
-            for cred_id, attrs in self.credentials.items()
-            if int(attrs["level"]) >= 3
-        ]
+    async def newest(
+        self, request: Mapping[str, Any], referent: str, offset: int, limit: int
+    ) -> list[Candidate]:
+        self.reads.append((offset, limit))
+        found = [Candidate(i, attrs, "s", "d", "r") for i, attrs in self.credentials.items()]
+        return found[offset : offset + limit]
 
-    async def credential_revoked(self, credential_id: str, timestamp_from=None, timestamp_to=None):
-        self.asked_intervals.append((timestamp_from, timestamp_to))
-        return credential_id in self.revoked
+    async def revoked(self, candidate: Candidate, interval: Mapping[str, Any]) -> bool:
+        self.asked_intervals.append((interval.get("from"), interval.get("to")))
+        return candidate.cred_id in self.revoked_ids
 
 
 def _request(non_revoked: bool, min_level: int = 3) -> dict[str, Any]:
@@ -76,37 +74,30 @@ def _record(request: dict[str, Any], state: str = "request-received") -> V20Pres
 
 
 @pytest.fixture
-def wallet(monkeypatch: pytest.MonkeyPatch) -> FakeHolder:
-    holder = FakeHolder(
-        {
-            "old": {**SKILL, "date": "20240101"},
+def wallet() -> FakeWallet:
+    return FakeWallet(
+        {  # newest first, as the wallet stored them
             "newest-revoked": {**SKILL, "date": "20260301"},
             "newer": {**SKILL, "date": "20250101"},
-            "unknown-time": {**SKILL, "date": "19990101"},
+            "old": {**SKILL, "date": "20240101"},
         },
         revoked={"newest-revoked"},
     )
-    stored = {
-        "old": "2024-01-01T00:00:00Z",
-        "newest-revoked": "2026-03-01T00:00:00Z",
-        "newer": "2025-01-01T00:00:00Z",
-    }
-
-    async def stored_times(profile: Any) -> dict[str, str]:
-        return stored
-
-    monkeypatch.setattr(presentation_plans, "_holder", lambda profile: holder)
-    monkeypatch.setattr(presentation_plans, "_stored_times", stored_times)
-    return holder
 
 
-async def test_the_newest_credential_not_revoked_answers_each_item(wallet: FakeHolder) -> None:
-    plan = await presentation_plans.plan(None, _record(_request(non_revoked=True)))
+async def _plan(wallet: FakeWallet, request: dict[str, Any], **page: int) -> dict[str, Any]:
+    return await presentation_plans.plan(None, _record(request), wallet=wallet, **page)
+
+
+async def test_the_newest_credential_not_revoked_answers_each_item(wallet: FakeWallet) -> None:
+    plan = await _plan(wallet, _request(non_revoked=True))
     [attribute], [predicate] = plan["attributes"], plan["predicates"]
     assert attribute["cred_id"] == predicate["cred_id"] == "newer"
     assert attribute["values"] == {"skill": "Welding", "date": "20250101"}
+    assert (attribute["cred_def_id"], attribute["rev_reg_id"]) == ("d", "r")
     assert (plan["shareable"], plan["missing"], plan["format"]) == (True, [], "anoncreds")
     assert set(wallet.asked_intervals) == {(100, 100)}  # the request's own interval
+    assert plan["page"] == {"offset": 0, "limit": presentation_plans.MOST, "more": []}
     assert presentation_plans.presentation_spec(plan) == {
         "anoncreds": {
             "requested_attributes": {"skill": {"cred_id": "newer", "revealed": True}},
@@ -116,39 +107,57 @@ async def test_the_newest_credential_not_revoked_answers_each_item(wallet: FakeH
     }
 
 
+async def test_a_plan_reads_one_page_and_says_when_there_is_more(wallet: FakeWallet) -> None:
+    wallet.revoked_ids.add("newer")
+    plan = await _plan(wallet, _request(non_revoked=True), limit=2)
+    assert [m["referent"] for m in plan["missing"]] == ["skill", "level"]
+    assert plan["page"] == {"offset": 0, "limit": 2, "more": ["skill", "level"]}
+    assert set(wallet.reads) == {(0, 3)}  # a page and one more row: never the whole wallet
+    with pytest.raises(NotShareableError, match="older matching credentials exist for skill"):
+        await presentation_plans.share(
+            None, _record(_request(non_revoked=True)), limit=2, wallet=wallet
+        )
+    next_page = await _plan(wallet, _request(non_revoked=True), offset=2, limit=2)
+    assert [a["cred_id"] for a in next_page["attributes"]] == ["old"]
+    assert next_page["page"]["more"] == [] and next_page["shareable"] is True
+
+
 async def test_without_a_non_revocation_interval_the_newest_answers_unchecked(
-    wallet: FakeHolder,
+    wallet: FakeWallet,
 ) -> None:
-    plan = await presentation_plans.plan(None, _record(_request(non_revoked=False)))
+    plan = await _plan(wallet, _request(non_revoked=False))
     assert [a["cred_id"] for a in plan["attributes"]] == ["newest-revoked"]
     assert wallet.asked_intervals == []
 
 
 async def test_only_revoked_or_no_matches_make_a_missing_item_and_a_refusal(
-    wallet: FakeHolder,
+    wallet: FakeWallet,
 ) -> None:
-    wallet.revoked |= set(wallet.credentials)
+    wallet.revoked_ids |= set(wallet.credentials)
     record = _record(_request(non_revoked=True))
-    plan = await presentation_plans.plan(None, record)
+    plan = await presentation_plans.plan(None, record, wallet=wallet)
     assert plan["shareable"] is False and plan["attributes"] == plan["predicates"] == []
     assert [m["referent"] for m in plan["missing"]] == ["skill", "level"]
-    with pytest.raises(NotShareableError, match="no usable credential for: skill, level"):
-        await presentation_plans.share(None, record)
+    assert plan["page"]["more"] == []
+    with pytest.raises(NotShareableError, match=r"no usable credential for: skill, level$"):
+        await presentation_plans.share(None, record, wallet=wallet)
 
 
-async def test_a_request_not_waiting_is_not_shareable(wallet: FakeHolder) -> None:
+async def test_a_request_not_waiting_is_not_shareable(wallet: FakeWallet) -> None:
     record = _record(_request(non_revoked=False), state="presentation-sent")
-    assert (await presentation_plans.plan(None, record))["shareable"] is False
+    assert (await presentation_plans.plan(None, record, wallet=wallet))["shareable"] is False
     with pytest.raises(NotShareableError, match="not request-received"):
-        await presentation_plans.share(None, record)
+        await presentation_plans.share(None, record, wallet=wallet)
 
 
 async def test_a_predicate_is_answered_only_by_a_value_that_makes_it_true(
-    wallet: FakeHolder,
+    wallet: FakeWallet,
 ) -> None:
-    wallet.credentials["newer"] = {**SKILL, "level": "6"}  # the only one at level 5 or more
-    plan = await presentation_plans.plan(None, _record(_request(non_revoked=True, min_level=5)))
-    assert [(p["referent"], p["cred_id"]) for p in plan["predicates"]] == [("level", "newer")]
-    plan = await presentation_plans.plan(None, _record(_request(non_revoked=True, min_level=7)))
+    wallet.credentials["old"] = {**SKILL, "level": "6"}  # the only one at level 5 or more
+    plan = await _plan(wallet, _request(non_revoked=True, min_level=5))
+    assert [(p["referent"], p["cred_id"]) for p in plan["predicates"]] == [("level", "old")]
+    # the attribute too: ACA-Py cannot prove two credentials of one registry (acapy#2036)
+    assert [a["cred_id"] for a in plan["attributes"]] == ["old"]
+    plan = await _plan(wallet, _request(non_revoked=True, min_level=7))
     assert [m["referent"] for m in plan["missing"]] == ["level"]
     assert [a["cred_id"] for a in plan["attributes"]] == ["newer"]
