@@ -27,6 +27,7 @@ from ler_web.didcomm_requests import invitation_link, outcome, skill_proof_reque
 from ler_web.learner_offers import attached_request, read_invitation
 from ler_web.user_accounts import AccountStore
 
+from .learnerkit import new_learner
 from .test_request_links import qr_version
 from .webkit import (
     DESKTOP,
@@ -386,18 +387,6 @@ async def _tab_to(page: Page, target: Locator, presses: int = 40) -> None:
     raise AssertionError(f"{target} cannot be reached with the Tab key")
 
 
-async def _learner_with_an_empty_wallet(network: Network) -> tuple[str, str]:
-    """A new hosted learner (account and tenant) holding nothing; returns (user name, password)."""
-    async with Hosting.of(network.home("hosted")) as hosting:
-        tenant = await hosting.create("Pat Learner")
-    password = secrets.token_urlsafe(16)
-    username = f"learner-{uuid.uuid4().hex[:8]}"
-    AccountStore(web_root(network.data_dir) / "accounts.json").add(
-        username, "Pat Learner", "learner", password, tenant.wallet_id
-    )
-    return username, password
-
-
 async def _didcomm_request(page: Page, skill: str) -> str:
     """Ask for ``skill`` from a DIDComm wallet on the employer's page; returns the short link."""
     await page.goto("/employer")
@@ -420,7 +409,7 @@ async def test_a_didcomm_request_declined_or_expired_says_so_on_both_pages(
 ) -> None:
     """One request the learner declines, one left to expire (the session's 15 s exchange timeout,
     ``ler.exchange_timeout``): each page says what happened in plain words, and what to do."""
-    username, password = await _learner_with_an_empty_wallet(network)
+    username, password = await new_learner(network, "Pat Learner")
     employer_context = await new_page(browser, site, PHONE)
     learner_context = await new_page(browser, site, PHONE)
     try:

@@ -10,24 +10,29 @@ from __future__ import annotations
 import base64
 import json
 import re
-import secrets
-import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from netkit import Network
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, expect
 
 from ler_node.network import flows
 from ler_node.network.admin import AdminClient, quoted
 from ler_node.network.hosting import Hosting
-from ler_node.network.web_process import web_root
 from ler_web.learner_offers import BadLink, read_invitation
 from ler_web.learner_sharing import plan_words, predicate_words
 from ler_web.user_accounts import AccountError, AccountStore
 
+from .learnerkit import (
+    accept_offer,
+    answer_offer,
+    badge_request,
+    connect_in_browser,
+    demo_learner_token,
+    new_learner,
+    reload_until,
+)
 from .webkit import DESKTOP, PHONE, SKILLS, Site, new_page, serious_violations, sign_in
 
 SKILL_TYPE = "WalletSkills"  # its own credential type: the demo and other tests use theirs
@@ -95,88 +100,12 @@ def test_only_a_learner_account_is_bound_to_a_wallet(tmp_path: Path) -> None:
         store.add("cy", "Cy", "registrar", "a long password 3", "wallet-2")
 
 
-def _wallet_id(network: Network, username: str) -> str:
-    account = AccountStore(web_root(network.data_dir) / "accounts.json").get(username)
-    assert account is not None and account.role == "learner" and account.wallet_id
-    return account.wallet_id
-
-
 @pytest.fixture(scope="module")
 async def wallet_type(network: Network) -> flows.CredentialType:
     """An accredited, published AnonCreds skills credential of the college."""
     async with network.admin("state") as state, network.admin("college") as college:
         await flows.set_accreditation(state, network.did("college"), SKILL_TYPE, "accredit")
         return await flows.publish_credential_type(college, network.did("college"), name=SKILL_TYPE)
-
-
-async def _invite(admin: AdminClient, alias: str) -> tuple[str, str]:
-    """An invitation link of ``admin``'s agent and its out-of-band record id."""
-    made = await admin.post(
-        "/out-of-band/create-invitation",
-        {"handshake_protocols": ["https://didcomm.org/didexchange/1.1"], "alias": alias},
-        auto_accept="true",
-    )
-    return made["invitation_url"], made["oob_id"]
-
-
-async def _connect_in_browser(
-    page: Page, admin: AdminClient, alias: str, *, opened_from: str | None = None
-) -> str:
-    """The learner pastes ``admin``'s invitation link, or opens it on the site and sees it comes
-    from ``opened_from``; returns ``admin``'s connection id."""
-    link, oob_id = await _invite(admin, alias)
-    oob = await admin.get("/out-of-band/invitations", oob_id=oob_id)  # gone once used
-    if opened_from:
-        await page.goto("/wallet/receive?" + urlsplit(link).query)
-        await expect(page.get_by_text("This link connects your wallet to")).to_contain_text(
-            opened_from
-        )
-        await expect(page.get_by_label("Invitation link from your college")).not_to_be_empty()
-    else:
-        await page.goto("/wallet/receive")
-        await page.get_by_label("Invitation link from your college").fill(link)
-    await page.get_by_role("button", name="Connect my wallet").click()
-    await expect(page.get_by_role("status")).to_contain_text("Your wallet is connecting to")
-    connection_id = oob["connection_id"]
-    await admin.wait_for(
-        f"/connections/{connection_id}",
-        lambda c: c["state"] in ("active", "completed"),
-        what="the learner's connection",
-    )
-    return connection_id
-
-
-async def _reload_until(page: Page, path: str, locator: Locator, text: str) -> None:
-    """Reload ``path`` until ``locator`` shows ``text`` (a status change reaches the ledger)."""
-    deadline = time.monotonic() + 60
-    while True:
-        await page.goto(path)
-        if await locator.count() and text in await locator.inner_text():
-            return
-        assert time.monotonic() < deadline, f"{path} never showed {text!r}"
-        await page.wait_for_timeout(500)
-
-
-async def _accept_offer(page: Page, title: str) -> None:
-    """Reload the receive page until the offer shows, then accept it."""
-    await _answer_offer(page, "Accept", title)
-
-
-async def _answer_offer(page: Page, choice: str, title: str) -> None:
-    """Reload the receive page until the offer shows, then accept or decline it."""
-    accept = page.get_by_role("button", name=re.compile(f"^{choice} {re.escape(title)}"))
-    deadline = time.monotonic() + 30
-    while True:
-        await page.goto("/wallet/receive")
-        if await accept.count():
-            break
-        assert time.monotonic() < deadline, (
-            f"the offer of {title} never reached the wallet: {await page.inner_text('main')}"
-        )
-        await page.wait_for_timeout(300)
-    await accept.click()
-    done = {"Accept": "accepted", "Decline": "declined"}[choice]
-    await expect(page.get_by_role("status")).to_contain_text(f"You {done} {title}")
 
 
 async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_history(
@@ -191,7 +120,7 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
         await expect(page.get_by_role("heading", level=1)).to_have_text("My credentials")
 
         # the college's AnonCreds credential: offered, waiting, accepted by the learner
-        college_conn = await _connect_in_browser(page, college, f"web-learner-{uuid.uuid4()}")
+        college_conn = await connect_in_browser(page, college, f"web-learner-{uuid.uuid4()}")
         offer = await college.post(
             "/issue-credential-2.0/send-offer",
             {
@@ -205,7 +134,7 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
                 "filter": {"anoncreds": {"cred_def_id": wallet_type.cred_def_id}},
             },
         )
-        await _accept_offer(page, "Welding Technology from Prairie Ridge Community College")
+        await accept_offer(page, "Welding Technology from Prairie Ridge Community College")
         await college.wait_for(
             f"/issue-credential-2.0/records/{offer['cred_ex_id']}",
             lambda r: r["cred_ex_record"]["state"] == "done",
@@ -229,9 +158,7 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
                 "filter": {"anoncreds": {"cred_def_id": wallet_type.cred_def_id}},
             },
         )
-        await _answer_offer(
-            page, "Decline", "Unwanted Program from Prairie Ridge Community College"
-        )
+        await answer_offer(page, "Decline", "Unwanted Program from Prairie Ridge Community College")
         declined = await college.wait_for(
             f"/issue-credential-2.0/records/{unwanted['cred_ex_id']}",
             lambda r: r["cred_ex_record"]["state"] == "abandoned",
@@ -241,7 +168,7 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
         await expect(page.get_by_text("Unwanted Program")).to_have_count(1)  # the notice only
 
         # an Open Badges 3.0 badge, also accepted in the browser
-        async with hosted.as_tenant("learner", await _token(hosted, network)) as tenant:
+        async with hosted.as_tenant("learner", await demo_learner_token(hosted, network)) as tenant:
             subject = (
                 await tenant.post(
                     "/wallet/did/create", {"method": "key", "options": {"key_type": "ed25519"}}
@@ -251,12 +178,12 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
             "/ler/badges/credentials/send-offer",
             {
                 "connection_id": college_conn,
-                "credential": _badge(subject, "Robotic Welding Cell"),
+                "credential": badge_request(subject, "Robotic Welding Cell"),
                 "skills": SKILLS,
                 "issuer_did": network.did("college"),
             },
         )
-        await _accept_offer(page, "Robotic Welding Cell from Prairie Ridge Community College")
+        await accept_offer(page, "Robotic Welding Cell from Prairie Ridge Community College")
         await college.wait_for(
             f"/issue-credential-2.0/records/{badge_offer['cred_ex_id']}",
             lambda r: r["cred_ex_record"]["state"] == "done",
@@ -281,7 +208,7 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
 
         # the employer asks straight away (no proposal from the learner): the hosted agent does
         # not answer by itself; the learner sees exactly what will be shared, then shares
-        employer_conn = await _connect_in_browser(
+        employer_conn = await connect_in_browser(
             page,
             employer,
             f"web-learner-{uuid.uuid4()}",
@@ -290,7 +217,7 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
         proof = flows.skill_proof_request(wallet_type.cred_def_id, min_level=3)
         pres_ex_id = await _employer_asks(employer, employer_conn, proof)
         waiting = page.get_by_role("listitem").filter(has_text="asks for")
-        await _reload_until(page, "/wallet/requests", waiting, "Share")
+        await reload_until(page, "/wallet/requests", waiting, "Share")
         await expect(waiting).to_contain_text("Your skill: Welding")
         await expect(waiting).to_contain_text(
             "You will prove your level is at least 3, not the level itself."
@@ -316,7 +243,7 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
 
         # asked again, the learner declines: nothing is shared, the employer is told
         pres_ex_id = await _employer_asks(employer, employer_conn, proof)
-        await _reload_until(page, "/wallet/requests", waiting, "Decline")
+        await reload_until(page, "/wallet/requests", waiting, "Decline")
         await page.get_by_role("button", name=re.compile("^Decline")).click()
         await expect(page.get_by_role("status")).to_contain_text("Nothing was shared")
         refused = await employer.wait_for(
@@ -342,9 +269,9 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
             f"/ler/badges/credentials/{quoted(badge_offer['credential_id'])}/status",
             {"status": "suspended", "reason": "under review"},
         )
-        await _reload_until(page, "/wallet", welding.locator(".credential-title"), "Revoked")
+        await reload_until(page, "/wallet", welding.locator(".credential-title"), "Revoked")
         await expect(welding).to_contain_text("The college has revoked it")
-        await _reload_until(page, "/wallet", badge.locator(".credential-title"), "Suspended")
+        await reload_until(page, "/wallet", badge.locator(".credential-title"), "Suspended")
         await expect(badge).to_contain_text("The college has suspended it for now")
 
         # every wallet page passes axe-core, at a phone's width and a desktop's
@@ -364,29 +291,6 @@ async def test_a_hosted_learner_receives_shares_after_a_preview_and_sees_the_his
         await context.close()
         for admin in (college, employer, hosted.admin):
             await admin.close()
-
-
-def _badge(subject: str, name: str) -> dict:
-    return {
-        "credentialSubject": {
-            "id": subject,
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": f"https://prairieridge.example/achievements/{uuid.uuid4()}",
-                "type": ["Achievement"],
-                "name": name,
-                "description": "Programs and runs a robotic welding cell.",
-                "criteria": {"narrative": "Passed the practical assessment."},
-                "achievementType": "Certificate",
-            },
-        }
-    }
-
-
-async def _token(hosted: Hosting, network: Network) -> str:
-    """A token of the demo learner's tenant, as the web app gets one (same second: same token)."""
-    wallet_id = _wallet_id(network, "learner")
-    return (await hosted.admin.post(f"/multitenancy/wallet/{wallet_id}/token"))["token"]
 
 
 async def _employer_asks(employer: AdminClient, employer_conn: str, proof: dict) -> str:
@@ -415,7 +319,7 @@ async def test_refusals_wrong_role_another_learners_data_bad_link_wrong_passphra
         await expect(page.get_by_role("heading", level=1)).to_have_text("This page is for learners")
         await context.clear_cookies()
 
-        username, password = await _second_learner(network)
+        username, password = await new_learner(network)
         await sign_in(page, site, username, password)
         await expect(page.get_by_role("heading", level=1)).to_have_text("My credentials")
 
@@ -456,23 +360,11 @@ async def test_refusals_wrong_role_another_learners_data_bad_link_wrong_passphra
         await context.close()
 
 
-async def _second_learner(network: Network) -> tuple[str, str]:
-    """A new learner account on a new tenant of its own: (user name, password)."""
-    async with Hosting.of(network.home("hosted")) as hosting:
-        other = await hosting.create("Second Learner")
-    password = secrets.token_urlsafe(16)
-    username = f"learner-{uuid.uuid4().hex[:8]}"
-    AccountStore(web_root(network.data_dir) / "accounts.json").add(
-        username, "Second Learner", "learner", password, other.wallet_id
-    )
-    return username, password
-
-
 async def _another_learner_sees_none_of_it(
     browser: Browser, site: Site, network: Network, badge_file: str
 ) -> None:
     """Another learner's wallet lists none of the first's credentials nor serves its badge."""
-    username, password = await _second_learner(network)
+    username, password = await new_learner(network)
     context = await new_page(browser, site, DESKTOP)
     page = await context.new_page()
     try:

@@ -25,12 +25,12 @@ from ler_node.network.web_process import LEARNER_SETTINGS
 from ler_web import learner_credentials, registrar_anoncreds
 from ler_web.agent_calls import AgentCallError
 
-from .test_learner_wallet import (
-    _accept_offer,
-    _connect_in_browser,
-    _reload_until,
-    _second_learner,
-    _wallet_id,
+from .learnerkit import (
+    accept_offer,
+    connect_in_browser,
+    learner_wallet_id,
+    new_learner,
+    reload_until,
 )
 from .webkit import DESKTOP, Site, new_page, serious_violations, sign_in
 
@@ -104,10 +104,10 @@ async def test_the_registrar_revokes_with_a_reason_and_the_learner_sees_it(
 ) -> None:
     program = f"Pipe Welding {uuid.uuid4().hex[:6]}"
     reason = f"the assessment was repeated {uuid.uuid4().hex[:4]}"
-    username, password = await _second_learner(network)
+    username, password = await new_learner(network)
     async with Hosting.of(network.home("hosted")) as hosting:  # accepts offers as learners do
         await hosting.admin.put(
-            f"/multitenancy/wallet/{_wallet_id(network, username)}",
+            f"/multitenancy/wallet/{learner_wallet_id(network, username)}",
             {"extra_settings": LEARNER_SETTINGS},
         )
     learner_context = await new_page(browser, site, DESKTOP)
@@ -116,7 +116,7 @@ async def test_the_registrar_revokes_with_a_reason_and_the_learner_sees_it(
     college = network.admin("college")
     try:
         await sign_in(learner, site, username, password)
-        college_conn = await _connect_in_browser(learner, college, f"reason-{uuid.uuid4()}")
+        college_conn = await connect_in_browser(learner, college, f"reason-{uuid.uuid4()}")
         offer = await college.post(
             "/issue-credential-2.0/send-offer",
             {
@@ -135,7 +135,7 @@ async def test_the_registrar_revokes_with_a_reason_and_the_learner_sees_it(
                 "filter": {"anoncreds": {"cred_def_id": reason_type.cred_def_id}},
             },
         )  # fmt: skip
-        await _accept_offer(learner, f"{program} from {COLLEGE}")
+        await accept_offer(learner, f"{program} from {COLLEGE}")
         await college.wait_for(
             f"/issue-credential-2.0/records/{offer['cred_ex_id']}",
             lambda r: r["cred_ex_record"]["state"] == "done",
@@ -164,7 +164,7 @@ async def test_the_registrar_revokes_with_a_reason_and_the_learner_sees_it(
         await _the_college_kept_the_reason(college, offer["cred_ex_id"], reason)
 
         # the learner's wallet kept the notice, under the credential it names
-        wallet_id = _wallet_id(network, username)
+        wallet_id = learner_wallet_id(network, username)
         async with Hosting.of(network.home("hosted")) as hosting:
             token = (await hosting.admin.post(f"/multitenancy/wallet/{wallet_id}/token"))["token"]
             async with hosting.as_tenant(username, token) as tenant:
@@ -178,7 +178,7 @@ async def test_the_registrar_revokes_with_a_reason_and_the_learner_sees_it(
 
         # the learner's wallet: revoked, with the registrar's reason (once the ledger has it)
         mine = learner.locator("li.check").filter(has_text=program)
-        await _reload_until(learner, "/wallet", mine, f"Reason: {reason}")
+        await reload_until(learner, "/wallet", mine, f"Reason: {reason}")
         await expect(mine.locator(".credential-title")).to_contain_text("Revoked")
         await expect(mine).to_contain_text("The college has revoked it")
         assert await serious_violations(learner) == []

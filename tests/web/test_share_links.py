@@ -20,7 +20,7 @@ from ler_node.network.web_process import web_root
 from ler_web.share_links import DAY, MAX_LIVE, ShareLinkStore, store_path
 from ler_web.user_accounts import AccountStore
 
-from .test_learner_wallet import _accept_offer, _badge, _connect_in_browser, _token
+from .learnerkit import accept_offer, badge_request, connect_in_browser, demo_learner_token
 from .webkit import DESKTOP, PHONE, SKILLS, Site, new_page, serious_violations, sign_in
 
 TITLE = f"Shared Mill Setup {uuid.uuid4().hex[:6]}"
@@ -46,8 +46,8 @@ async def _badge_in_wallet(page: Page, network: Network) -> None:
                 "action": "accredit",
             },
         )
-        college_conn = await _connect_in_browser(page, college, f"share-{uuid.uuid4()}")
-        async with hosted.as_tenant("learner", await _token(hosted, network)) as tenant:
+        college_conn = await connect_in_browser(page, college, f"share-{uuid.uuid4()}")
+        async with hosted.as_tenant("learner", await demo_learner_token(hosted, network)) as tenant:
             created = await tenant.post(
                 "/wallet/did/create", {"method": "key", "options": {"key_type": "ed25519"}}
             )
@@ -55,12 +55,12 @@ async def _badge_in_wallet(page: Page, network: Network) -> None:
             "/ler/badges/credentials/send-offer",
             {
                 "connection_id": college_conn,
-                "credential": _badge(created["result"]["did"], TITLE),
+                "credential": badge_request(created["result"]["did"], TITLE),
                 "skills": SKILLS,
                 "issuer_did": network.did("college"),
             },
         )
-        await _accept_offer(page, f"{TITLE} from Prairie Ridge Community College")
+        await accept_offer(page, f"{TITLE} from Prairie Ridge Community College")
         await college.wait_for(
             f"/issue-credential-2.0/records/{offer['cred_ex_id']}",
             lambda r: r["cred_ex_record"]["state"] == "done",
