@@ -7,6 +7,7 @@ together, so those seconds do not add up, and each only until it logs that its w
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 from pathlib import Path
@@ -54,8 +55,8 @@ def started(tmp_path: Path, code: str, count: int) -> list[ProcessFiles]:
     for files in processes:
         files.start([sys.executable, "-c", code])
     deadline = time.monotonic() + 30
-    for files in processes:  # each has its handler in place
-        while "ready" not in files.log_file.read_text():
+    for files in processes:  # each has its handler in place and its line written whole
+        while not re.search(r"^ready.*\n", files.log_file.read_text(), re.MULTILINE):
             assert time.monotonic() < deadline, files.log_file.read_text()
             time.sleep(0.02)
     return processes
