@@ -73,6 +73,16 @@ def test_besu_compose_network_describes_validator1() -> None:
     }
 
 
+def test_besu_compose_agents_write_to_the_ledger_as_compose_says() -> None:
+    """Each agent's ledger role in the network file is its LER_ENDORSEMENT_ROLE in compose."""
+    services = load(REPO / "docker" / "compose.yml")["services"]
+    service_of = {a["id"]: a["service"] for a in load(NETWORKS / "besu-compose.yml")["agents"]}
+    spec = NetworkSpec.load(NETWORKS / "besu-compose.yml")
+    roles = {service_of[a.id]: a.ledger_role for a in spec.agents}
+    assert roles == {name: services[name]["environment"]["LER_ENDORSEMENT_ROLE"] for name in roles}
+    assert roles["employer-agent"] == "author"  # it issues its own employment records
+
+
 def test_governance_names_trustees_and_credential_types() -> None:
     governance = load(REPO / "ledger_config" / "governance.yml")
     assert re.fullmatch(NETWORK_PATTERN, governance["network"])
