@@ -170,12 +170,19 @@ def uses_the_network(item: pytest.Item) -> bool:
     return "network" in getattr(item, "fixturenames", ())
 
 
-def _boot_network(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Boot:
+def _boot_network(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Boot]:
+    """Start booting the session's network; stop it when the fixture ends."""
     webhooks: WebhookSink = request.getfixturevalue("webhooks")
     data_dir = tmp_path_factory.mktemp("ler-network")
     home = LedgerHome.in_data_dir(data_dir)
     keystore.load_or_create_key(home.key_file, home.password_file)
-    return Boot.start(data_dir, webhooks)
+    boot = Boot.start(data_dir, webhooks)
+    try:
+        yield boot
+    finally:
+        boot.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -198,11 +205,7 @@ def _network_boot(
     ):
         yield None
         return
-    boot = _boot_network(request, tmp_path_factory)
-    try:
-        yield boot
-    finally:
-        boot.stop()
+    yield from _boot_network(request, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -212,11 +215,7 @@ def _network_boot_late(
     _cheap_test_keystores: None,
 ) -> Iterator[Boot]:
     """The session's network, booted when a test first needs it (a worker that booted none)."""
-    boot = _boot_network(request, tmp_path_factory)
-    try:
-        yield boot
-    finally:
-        boot.stop()
+    yield from _boot_network(request, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from .app_keys import SHARE_LINKS, SIGNED_IN
 from .check_words import explain
 from .learner_tenant import TenantApi, learner_only, wallet
 from .page_rendering import page
-from .share_links import LIFETIMES_DAYS
+from .share_links import LIFETIMES_DAYS, share_url
 
 LOGGER = logging.getLogger(__name__)
 STATUS_WORDS = {
@@ -151,7 +151,7 @@ async def credentials_page(
     context = {
         "credentials": held,
         "share_links": links,
-        "share_origin": str(request.url.origin()),
+        "share_prefix": share_url(str(request.url.origin()), ""),
         "share_notice": request.query.get("shared", ""),
         "lifetimes": LIFETIMES_DAYS,
     }

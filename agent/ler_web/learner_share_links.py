@@ -16,7 +16,7 @@ from .check_words import explain
 from .error_pages import error_page
 from .learner_tenant import learner_only
 from .page_rendering import page
-from .share_links import DAY, LIFETIMES_DAYS, LinkGone, TooManyLinks, UnknownLink
+from .share_links import DAY, LIFETIMES_DAYS, PATH, LinkGone, TooManyLinks, UnknownLink
 
 GONE_WORDS = {"withdrawn": "been withdrawn", "expired": "expired"}
 
@@ -92,5 +92,5 @@ def routes() -> list[web.RouteDef]:
     return [
         web.post("/wallet/share-links", make),
         web.post("/wallet/share-links/{token}/withdraw", withdraw),
-        web.get("/shared/{token}", shared),
+        web.get(PATH + "{token}", shared),
     ]

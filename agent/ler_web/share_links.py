@@ -29,10 +29,12 @@ __all__ = [
     "ShareLinkStore",
     "TooManyLinks",
     "UnknownLink",
+    "share_url",
     "store_path",
     "token_in",
 ]
 
+PATH = "/shared/"  # a share link is <site>/shared/<token>
 DAY = 24 * 3600
 LIFETIMES_DAYS = (1, 7, 30)  # what a learner may choose
 MAX_LIVE = 50  # live links per learner
@@ -197,6 +199,11 @@ class ShareLinkStore:
         return link
 
 
+def share_url(origin: str, token: str) -> str:
+    """The share link of ``token`` on the site at ``origin`` (scheme://host[:port])."""
+    return f"{origin}{PATH}{token}"
+
+
 def token_in(url: str, origin: str) -> str | None:
     """The token of a share link ``url`` of this site (``origin``: scheme://host[:port]).
 
@@ -213,7 +220,7 @@ def token_in(url: str, origin: str) -> str | None:
             "This is a link to another site. Only share links made on this site can be opened "
             "here: ask the learner for the credential file instead."
         )
-    match = re.fullmatch(r"/shared/([A-Za-z0-9_-]+)/?", parts.path)
+    match = re.fullmatch(re.escape(PATH) + r"([A-Za-z0-9_-]+)/?", parts.path)
     if not match:
-        raise ShareLinkError("This link is not a share link. It starts with /shared/.")
+        raise ShareLinkError(f"This link is not a share link. It starts with {PATH}.")
     return match.group(1)

@@ -39,8 +39,6 @@ __all__ = ["MOST", "PAGE", "plan", "presentation_spec", "request_of", "retrieve"
 #: matching credentials read at a time; considered per item unless asked otherwise, and at most
 PAGE, MOST = choice.PAGE, choice.MOST
 WAITING = V20PresExRecord.STATE_REQUEST_RECEIVED
-#: the wallet's ACA-Py holder (revocation_notices reads credentials with it)
-_holder = choice.holder_of
 
 
 async def retrieve(profile: Profile, pres_ex_id: str) -> V20PresExRecord:

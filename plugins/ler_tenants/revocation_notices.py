@@ -56,8 +56,7 @@ from acapy_agent.storage.record import StorageRecord
 from acapy_agent.wallet.error import WalletNotFoundError
 
 from ler_chain import LedgerInputError, RevRegDefId, parse_anoncreds_id
-
-from .presentation_plans import _holder as wallet_holder
+from ler_ledger.holder.choice import holder_of
 
 LOGGER = logging.getLogger(__name__)
 
@@ -158,7 +157,7 @@ def _issuer(rev_reg_id: str | None) -> str | None:
 async def _revocation_index(profile: Profile, cred_id: str) -> str | None:
     """The credential's index in its revocation registry, as the wallet stores it."""
     try:
-        info = json.loads(await wallet_holder(profile).get_credential(cred_id))
+        info = json.loads(await holder_of(profile).get_credential(cred_id))
     except (AnonCredsHolderError, IndyHolderError, WalletNotFoundError) as exc:
         LOGGER.info("credential %s could not be read: %s", cred_id, exc)
         return None

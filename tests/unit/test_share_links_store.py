@@ -15,6 +15,7 @@ from ler_web.share_links import (
     ShareLinkStore,
     TooManyLinks,
     UnknownLink,
+    share_url,
     store_path,
     token_in,
 )
@@ -118,13 +119,13 @@ def test_tokens_are_random_and_only_the_whole_token_opens_a_link(tmp_path: Path)
 def test_only_this_sites_share_links_are_read_from_a_pasted_address() -> None:
     origin = "http://127.0.0.1:8080"
     token = "A" * 32
-    assert token_in(f" {origin}/shared/{token}\n", origin) == token
+    assert token_in(f" {share_url(origin, token)}\n", origin) == token
     assert token_in('{"type": "VerifiableCredential"}', origin) is None
     for other in (
-        f"http://127.0.0.1:9999/shared/{token}",
-        f"https://127.0.0.1:8080/shared/{token}",
-        f"http://evil.example/shared/{token}",
-        f"http://127.0.0.1:8080@evil.example/shared/{token}",
+        share_url("http://127.0.0.1:9999", token),
+        share_url("https://127.0.0.1:8080", token),
+        share_url("http://evil.example", token),
+        share_url("http://127.0.0.1:8080@evil.example", token),
     ):
         with pytest.raises(ShareLinkError, match="another site"):
             token_in(other, origin)

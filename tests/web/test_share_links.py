@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 
 from ler_node.network.hosting import Hosting
 from ler_node.network.web_process import web_root
-from ler_web.share_links import DAY, MAX_LIVE, ShareLinkStore, store_path
+from ler_web.share_links import DAY, MAX_LIVE, PATH, ShareLinkStore, share_url, store_path
 from ler_web.user_accounts import AccountStore
 
 from .learnerkit import accept_offer, badge_request, connect_in_browser, demo_learner_token
@@ -131,7 +131,7 @@ async def test_a_learner_shares_a_badge_by_link_and_withdraws_it(
         await expect(wallet.get_by_role("status")).to_contain_text("Your share link is ready")
         field = wallet.get_by_label(f"Share link for {TITLE}")
         link = await field.input_value()
-        assert link.startswith(f"{site.url}/shared/") and len(link.rsplit("/", 1)[1]) == 32
+        assert link.startswith(share_url(site.url, "")) and len(link.rsplit("/", 1)[1]) == 32
         entry = wallet.locator(".share-link").filter(has=field)
         await expect(entry).to_contain_text("Works until")
         shared = ShareLinkStore(store_path(web_root(network.data_dir) / "accounts.json"))
@@ -171,7 +171,7 @@ async def test_a_learner_shares_a_badge_by_link_and_withdraws_it(
         assert await visitor.locator(".check .badge").count() >= 4
         await expect(visitor.locator(".check .badge.failed")).to_have_count(0)
         await expect(visitor.locator("#result")).to_contain_text(TITLE)
-        await _no_serious_violations(visitor, "/shared/…")
+        await _no_serious_violations(visitor, f"{PATH}…")
 
         # the same link pasted on the check page gives the same result
         await _check_pasted(visitor, link)
@@ -181,7 +181,7 @@ async def test_a_learner_shares_a_badge_by_link_and_withdraws_it(
         await expect(visitor.locator("#result")).to_contain_text(f"Shared by {learner_name}")
 
         # another site's link is refused, and never fetched
-        await _check_pasted(visitor, f"{other}/shared/{link.rsplit('/', 1)[1]}")
+        await _check_pasted(visitor, share_url(other, link.rsplit("/", 1)[1]))
         await expect(visitor.locator("#credential-error")).to_contain_text("another site")
         assert hits == []
 
@@ -216,12 +216,12 @@ async def test_expired_and_unknown_links_answer_gone_and_not_found(
     expired = made_two_days_ago.make(
         "share-test-nobody", "Nobody", "rec", "Old badge", {"type": ["x"]}, DAY
     )
-    answer = await page.goto(f"/shared/{expired.token}")
+    answer = await page.goto(share_url("", expired.token))
     assert answer is not None and answer.status == 410
     await expect(page.locator("main")).to_contain_text("expired")
 
     for token in (expired.token[:-1] + ("A" if expired.token[-1] != "A" else "B"), "x" * 500):
-        answer = await page.goto(f"/shared/{token}")
+        answer = await page.goto(share_url("", token))
         assert answer is not None and answer.status == 404
         await expect(page.get_by_role("heading", level=1)).to_have_text(
             "This share link does not exist"
