@@ -128,8 +128,10 @@ async def setup(context: InjectionContext) -> None:
     from .endorsement.message_types import MESSAGE_TYPES
     from .holder import auto_present
     from .ledger import LedgerService
+    from .schema_reuse import install as reuse_schemas
 
     config = LerConfig.from_settings(context.settings)
+    reuse_schemas(context.settings)  # a fraction of each agent's CPU per exchange
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)
