@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -29,6 +30,10 @@ UNPRIVILEGED_USER = "nobody"
 START_TIMEOUT = 60.0
 #: Where a root process keeps clusters whose data dir the unprivileged user cannot reach.
 FALLBACK_ROOT = Path("/var/tmp/ler-postgres")
+#: In a cluster's folder there: the ``postgres`` folder of the data dir it belongs to.
+OWNER_FILE = "owner"
+#: A folder there younger than this may be a cluster another process is creating right now.
+ORPHAN_AGE = 600.0
 
 
 def postgres_bin() -> Path:
@@ -167,6 +172,10 @@ class EmbeddedPostgres:
             progress(f"PostgreSQL already running on 127.0.0.1:{connection.port}")
             return connection
         if not (self.pgdata / "PG_VERSION").exists():
+            if self.home != self.root and (removed := sweep_orphans(keep=self.home)):
+                progress(
+                    f"removed {len(removed)} cluster(s) of deleted data dirs from {FALLBACK_ROOT}"
+                )
             progress("creating the embedded PostgreSQL cluster")
             await asyncio.to_thread(self._initdb, connection)
         progress(f"starting PostgreSQL on 127.0.0.1:{connection.port}")
@@ -214,6 +223,7 @@ class EmbeddedPostgres:
         if self.home != self.root:
             FALLBACK_ROOT.mkdir(mode=0o711, parents=True, exist_ok=True)
             self.home.mkdir(mode=0o700, exist_ok=True)
+            (self.home / OWNER_FILE).write_text(f"{self.root.resolve()}\n")
             self._give_away(self.home)
             link = self.root / "pgdata"
             if not link.is_symlink():
@@ -293,6 +303,51 @@ class EmbeddedPostgres:
                 f"{command[0]} did not finish within {START_TIMEOUT:.0f} s",
                 hint=f"read {self.process.log_file}",
             ) from exc
+
+
+def sweep_orphans(root: Path = FALLBACK_ROOT, keep: Path | None = None) -> list[Path]:
+    """Delete the clusters in ``root`` whose data dir is gone and whose server is not running.
+
+    These are left by killed test runs whose tmp dir was removed; returns the folders deleted.
+    A folder younger than :data:`ORPHAN_AGE` is kept (another process may be creating it), and
+    so is one without an owner file (made before owners were written: its owner is unknown).
+    """
+    removed = []
+    now = time.time()
+    for home in sorted(root.iterdir()) if root.is_dir() else []:
+        if home == keep or not home.is_dir() or now - home.stat().st_mtime < ORPHAN_AGE:
+            continue
+        if _owned(home) is not False or _postmaster_alive(home / "pgdata"):
+            continue
+        shutil.rmtree(home, ignore_errors=True)
+        removed.append(home)
+    return removed
+
+
+def _owned(home: Path) -> bool | None:
+    """Whether the data dir in ``home``'s owner file still links there; None: no owner file."""
+    try:
+        owner = Path((home / OWNER_FILE).read_text().strip())
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return True  # unreadable: keep it
+    return (owner / "pgdata").resolve() == (home / "pgdata").resolve()
+
+
+def _postmaster_alive(pgdata: Path) -> bool:
+    """Whether the server whose PID is in ``pgdata/postmaster.pid`` still runs."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _searchable_by_others(path: Path) -> bool:
