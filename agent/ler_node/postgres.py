@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from .errors import LerNodeError, MissingDependencyError, ProcessStartError
 from .private_files import write_private
-from .processes import ProcessFiles, free_port, log_tail
+from .processes import ProcessFiles, free_port, log_tail, pid_alive
 
 SUPERUSER = "ler"
 UNPRIVILEGED_USER = "nobody"
@@ -341,13 +341,7 @@ def _postmaster_alive(pgdata: Path) -> bool:
         pid = int((pgdata / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def _searchable_by_others(path: Path) -> bool:

@@ -108,7 +108,7 @@ class ProcessFiles:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        if not _alive(pid):
+        if not pid_alive(pid):
             self.pid_file.unlink(missing_ok=True)
             return None
         return pid
@@ -176,7 +176,7 @@ class ProcessFiles:
         return True
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Whether ``pid`` runs and is not a zombie."""
     try:
         os.kill(pid, 0)
@@ -205,7 +205,7 @@ def stop_all(
     pids = [files.terminate() for files in processes]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        running = [(i, pid) for i, pid in enumerate(pids) if pid is not None and _alive(pid)]
+        running = [(i, pid) for i, pid in enumerate(pids) if pid is not None and pid_alive(pid)]
         if not running:
             break
         for i, pid in running:
@@ -213,7 +213,7 @@ def stop_all(
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
         time.sleep(0.05)
-    stragglers = [pid for pid in pids if pid is not None and _alive(pid)]
+    stragglers = [pid for pid in pids if pid is not None and pid_alive(pid)]
     for pid in stragglers:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
