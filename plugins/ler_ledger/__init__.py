@@ -129,9 +129,11 @@ async def setup(context: InjectionContext) -> None:
     from .holder import auto_present
     from .ledger import LedgerService
     from .schema_reuse import install as reuse_schemas
+    from .stored_records import install as trust_stored_records
 
     config = LerConfig.from_settings(context.settings)
     reuse_schemas(context.settings)  # a fraction of each agent's CPU per exchange
+    trust_stored_records(context.settings)  # a stored proof is not re-validated at every read
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)

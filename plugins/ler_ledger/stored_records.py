@@ -1,0 +1,105 @@
+"""Exchange records read back from the wallet: their messages' attachments are not checked again.
+
+ACA-Py 1.7 checks the attachments of every issue-credential and present-proof 2.0 message it
+loads against their format's schema (an AnonCreds proof against the full proof schema, after
+decoding it from base64). It does so also for the messages inside an exchange record read back
+from the wallet, which happens at every step, admin read and event of an exchange. Each message
+was checked when it arrived, and the agent's own are built by ACA-Py, so here a record read from
+the wallet skips that check: a verifier re-validated each presentation's proof about five times
+per exchange, about 14 ms of its CPU per benchmark flow. A message arriving over DIDComm or
+through the admin API is checked as before.
+
+Plugin config ``ler.recheck_stored_attachments: true`` keeps ACA-Py's behaviour (to compare).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from typing import Any
+
+from acapy_agent.config.base import BaseSettings
+from acapy_agent.messaging.models.base_record import BaseRecord
+from acapy_agent.protocols.issue_credential.v2_0.messages.cred_issue import V20CredIssueSchema
+from acapy_agent.protocols.issue_credential.v2_0.messages.cred_offer import V20CredOfferSchema
+from acapy_agent.protocols.issue_credential.v2_0.messages.cred_proposal import (
+    V20CredProposalSchema,
+)
+from acapy_agent.protocols.issue_credential.v2_0.messages.cred_request import (
+    V20CredRequestSchema,
+)
+from acapy_agent.protocols.present_proof.v2_0.messages.pres import V20PresSchema
+from acapy_agent.protocols.present_proof.v2_0.messages.pres_proposal import (
+    V20PresProposalSchema,
+)
+from acapy_agent.protocols.present_proof.v2_0.messages.pres_request import (
+    V20PresRequestSchema,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+#: the message schemas whose ``validate_fields`` hook checks attachments by format
+SCHEMAS = (
+    V20CredProposalSchema,
+    V20CredOfferSchema,
+    V20CredRequestSchema,
+    V20CredIssueSchema,
+    V20PresProposalSchema,
+    V20PresRequestSchema,
+    V20PresSchema,
+)
+
+_reading_stored = ContextVar("ler_reading_stored_record", default=False)
+_originals: dict[Any, Any] = {}
+
+
+def reading_stored() -> bool:
+    """Whether the current code runs inside ``BaseRecord.from_storage``."""
+    return _reading_stored.get()
+
+
+def _from_storage(original: Callable[..., Any]) -> classmethod:
+    @functools.wraps(original)
+    def from_storage(cls: type[BaseRecord], record_id: str, record: Mapping[str, Any]) -> Any:
+        token = _reading_stored.set(True)
+        try:
+            return original(cls, record_id, record)
+        finally:
+            _reading_stored.reset(token)
+
+    return classmethod(from_storage)
+
+
+def _unless_stored(check: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(check)  # keeps marshmallow's hook marker
+    def validate_fields(self: Any, data: Mapping[str, Any], **kwargs: Any) -> Any:
+        if _reading_stored.get():
+            return None
+        return check(self, data, **kwargs)
+
+    return validate_fields
+
+
+def install(settings: BaseSettings | None = None) -> bool:
+    """Skip the check for records read from the wallet (once per process); whether it is on."""
+    config = (settings.for_plugin("ler") or {}) if settings is not None else {}
+    if config.get("recheck_stored_attachments", False) is True:
+        LOGGER.info("stored exchange records have their attachments checked at every read")
+        return False
+    if not _originals:
+        _originals[BaseRecord] = BaseRecord.__dict__["from_storage"]
+        BaseRecord.from_storage = _from_storage(_originals[BaseRecord].__func__)  # type: ignore[method-assign,assignment]
+        for schema in SCHEMAS:
+            _originals[schema] = schema.__dict__["validate_fields"]
+            schema.validate_fields = _unless_stored(_originals[schema])  # type: ignore[method-assign]
+    return True
+
+
+def uninstall() -> None:
+    """Put ACA-Py's own methods back (tests compare both)."""
+    for owner, original in _originals.items():
+        name = "from_storage" if owner is BaseRecord else "validate_fields"
+        setattr(owner, name, original)
+    _originals.clear()
