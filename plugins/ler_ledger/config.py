@@ -12,6 +12,10 @@ Example (``--plugin-config plugins.yml``)::
         auto_verify: true     # apply the LER policy to received presentations
         accreditation_types: []
       exchange_timeout: 300   # seconds without progress before an exchange is abandoned (0: never)
+      holder:
+        bounded_answers: true # answer proof requests with the newest matching credentials
+      schema_reuse: true      # reuse ACA-Py's marshmallow schemas (false: ACA-Py's own methods)
+      recheck_stored_attachments: false  # true: ACA-Py re-checks stored attachments at every read
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
