@@ -121,6 +121,7 @@ async def setup(context: InjectionContext) -> None:
 
     from .anoncreds import completions as anoncreds_completions
     from .anoncreds.registry import LerAnonCredsRegistry
+    from .bounded_cache import install as bound_the_cache
     from .config import LerConfig
     from .did import completions as did_completions
     from .did.resolver import LerDIDResolver
@@ -134,6 +135,7 @@ async def setup(context: InjectionContext) -> None:
     config = LerConfig.from_settings(context.settings)
     reuse_schemas(context.settings)  # a fraction of each agent's CPU per exchange
     trust_stored_records(context.settings)  # a stored proof is not re-validated at every read
+    bound_the_cache(context)  # cache accesses that do not slow down as connections grow
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)
