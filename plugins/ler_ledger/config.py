@@ -16,6 +16,7 @@ Example (``--plugin-config plugins.yml``)::
         bounded_answers: true # answer proof requests with the newest matching credentials
       schema_reuse: true      # reuse ACA-Py's marshmallow schemas (false: ACA-Py's own methods)
       recheck_stored_attachments: false  # true: ACA-Py re-checks stored attachments at every read
+      bounded_cache: true     # false: ACA-Py's in-memory cache (slows down as connections grow)
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
