@@ -133,9 +133,9 @@ async def setup(context: InjectionContext) -> None:
     from .stored_records import install as trust_stored_records
 
     config = LerConfig.from_settings(context.settings)
-    reuse_schemas(context.settings)  # a fraction of each agent's CPU per exchange
-    trust_stored_records(context.settings)  # a stored proof is not re-validated at every read
-    bound_the_cache(context)  # cache accesses that do not slow down as connections grow
+    reuse_schemas(config.schema_reuse)  # a fraction of each agent's CPU per exchange
+    trust_stored_records(not config.recheck_stored_attachments)  # no proof re-checked per read
+    bound_the_cache(context, config.bounded_cache)  # accesses that do not slow as connections grow
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)

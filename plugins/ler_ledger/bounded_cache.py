@@ -75,11 +75,10 @@ class BoundedCache(InMemoryCache):
         self._expiries = []
 
 
-def install(context: InjectionContext) -> bool:
-    """Bind a :class:`BoundedCache` in place of ACA-Py's default one; whether it is bound."""
-    config = context.settings.for_plugin("ler") or {}
+def install(context: InjectionContext, on: bool = True) -> bool:
+    """If ``on``, bind a :class:`BoundedCache` in place of ACA-Py's default cache; whether it is."""
     current = context.inject_or(BaseCache)
-    if config.get("bounded_cache", True) is False or type(current) is not InMemoryCache:
+    if not on or type(current) is not InMemoryCache:
         LOGGER.info("keeping the cache %s", type(current).__name__)
         return False
     context.injector.bind_instance(BaseCache, BoundedCache())

@@ -65,6 +65,9 @@ class LerConfig:
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     cache_ttl: int = 30  # seconds a resolved did:ler document is cached
     exchange_timeout: float = 300.0  # seconds without progress before an exchange is abandoned
+    schema_reuse: bool = True  # reuse ACA-Py's marshmallow schemas (.schema_reuse)
+    recheck_stored_attachments: bool = False  # ACA-Py's re-check at every read (.stored_records)
+    bounded_cache: bool = True  # a cache that does not slow down as connections grow
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
@@ -109,6 +112,11 @@ class LerConfig:
             ),
             cache_ttl=int(raw.get("cache_ttl", 30)),
             exchange_timeout=float(raw.get("exchange_timeout", 300.0)),
+            schema_reuse=_bool(raw.get("schema_reuse", True), "schema_reuse"),
+            recheck_stored_attachments=_bool(
+                raw.get("recheck_stored_attachments", False), "recheck_stored_attachments"
+            ),
+            bounded_cache=_bool(raw.get("bounded_cache", True), "bounded_cache"),
         )
 
 

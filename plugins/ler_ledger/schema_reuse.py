@@ -27,11 +27,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from acapy_agent.config.base import BaseSettings
 from acapy_agent.messaging.agent_message import AgentMessageSchema
 from acapy_agent.messaging.decorators.default import DecoratorSet
 from acapy_agent.messaging.models import base
 from marshmallow import EXCLUDE, ValidationError
+
+from .acapy_patches import replace, restore
 
 LOGGER = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ LOGGER = logging.getLogger(__name__)
 POOL_SIZE = 4
 
 _pools: dict[tuple[type, str], list[base.BaseModelSchema]] = {}
-_installed: dict[str, Any] = {}
 
 
 @contextmanager
@@ -107,28 +107,20 @@ def _fresh_decorators(extract: Any) -> Any:
     return extract_decorators
 
 
-def install(settings: BaseSettings | None = None) -> bool:
-    """Patch ACA-Py's BaseModel (once per process) unless turned off; whether it is on."""
-    config = (settings.for_plugin("ler") or {}) if settings is not None else {}
-    if config.get("schema_reuse", True) is False:
+def install(on: bool = True) -> bool:
+    """Patch ACA-Py's BaseModel (once per process) if ``on``; whether it is patched."""
+    if not on:
         LOGGER.info("schema reuse off: ACA-Py builds a schema per (de)serialization")
         return False
-    if not _installed:
-        _installed["deserialize"] = base.BaseModel.__dict__["deserialize"]
-        _installed["serialize"] = base.BaseModel.serialize
-        _installed["extract_decorators"] = AgentMessageSchema.extract_decorators
-        base.BaseModel.deserialize = classmethod(deserialize)  # type: ignore[method-assign,assignment]
-        base.BaseModel.serialize = serialize  # type: ignore[method-assign,assignment]
-        AgentMessageSchema.extract_decorators = _fresh_decorators(  # type: ignore[method-assign]
-            _installed["extract_decorators"]
-        )
+    replace(base.BaseModel, "deserialize", lambda _: classmethod(deserialize))
+    replace(base.BaseModel, "serialize", lambda _: serialize)
+    replace(AgentMessageSchema, "extract_decorators", _fresh_decorators)
     return True
 
 
 def uninstall() -> None:
     """Put ACA-Py's own methods back and drop the pools (tests compare both)."""
-    if _installed:
-        base.BaseModel.deserialize = _installed.pop("deserialize")  # type: ignore[method-assign]
-        base.BaseModel.serialize = _installed.pop("serialize")  # type: ignore[method-assign]
-        AgentMessageSchema.extract_decorators = _installed.pop("extract_decorators")  # type: ignore[method-assign]
+    restore(base.BaseModel, "deserialize")
+    restore(base.BaseModel, "serialize")
+    restore(AgentMessageSchema, "extract_decorators")
     _pools.clear()

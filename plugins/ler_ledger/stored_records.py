@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from acapy_agent.config.base import BaseSettings
 from acapy_agent.messaging.models.base_record import BaseRecord
 from acapy_agent.protocols.issue_credential.v2_0.messages.cred_issue import V20CredIssueSchema
 from acapy_agent.protocols.issue_credential.v2_0.messages.cred_offer import V20CredOfferSchema
@@ -38,6 +37,8 @@ from acapy_agent.protocols.present_proof.v2_0.messages.pres_request import (
     V20PresRequestSchema,
 )
 
+from .acapy_patches import replace, restore
+
 LOGGER = logging.getLogger(__name__)
 
 #: the message schemas whose ``validate_fields`` hook checks attachments by format
@@ -52,7 +53,6 @@ SCHEMAS = (
 )
 
 _reading_stored = ContextVar("ler_reading_stored_record", default=False)
-_originals: dict[Any, Any] = {}
 
 
 def reading_stored() -> bool:
@@ -82,24 +82,19 @@ def _unless_stored(check: Callable[..., Any]) -> Callable[..., Any]:
     return validate_fields
 
 
-def install(settings: BaseSettings | None = None) -> bool:
-    """Skip the check for records read from the wallet (once per process); whether it is on."""
-    config = (settings.for_plugin("ler") or {}) if settings is not None else {}
-    if config.get("recheck_stored_attachments", False) is True:
+def install(on: bool = True) -> bool:
+    """Skip the check for records read from the wallet (patched once per process) if ``on``."""
+    if not on:
         LOGGER.info("stored exchange records have their attachments checked at every read")
         return False
-    if not _originals:
-        _originals[BaseRecord] = BaseRecord.__dict__["from_storage"]
-        BaseRecord.from_storage = _from_storage(_originals[BaseRecord].__func__)  # type: ignore[method-assign,assignment]
-        for schema in SCHEMAS:
-            _originals[schema] = schema.__dict__["validate_fields"]
-            schema.validate_fields = _unless_stored(_originals[schema])  # type: ignore[method-assign]
+    replace(BaseRecord, "from_storage", lambda original: _from_storage(original.__func__))
+    for schema in SCHEMAS:
+        replace(schema, "validate_fields", _unless_stored)
     return True
 
 
 def uninstall() -> None:
     """Put ACA-Py's own methods back (tests compare both)."""
-    for owner, original in _originals.items():
-        name = "from_storage" if owner is BaseRecord else "validate_fields"
-        setattr(owner, name, original)
-    _originals.clear()
+    restore(BaseRecord, "from_storage")
+    for schema in SCHEMAS:
+        restore(schema, "validate_fields")

@@ -35,6 +35,21 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
     assert config.endorsement.role == "endorser"
     assert config.endorsement.auto_approve is False
     assert config.verifier.accreditation_types == ("SkillsCredential",)
+    assert (config.schema_reuse, config.recheck_stored_attachments, config.bounded_cache) == (
+        True,
+        False,
+        True,
+    )
+    switched = LerConfig.from_settings(
+        settings(
+            descriptor=str(ledger.descriptor_file),
+            schema_reuse="false",  # as -o ler.schema_reuse=false may give it
+            recheck_stored_attachments=True,
+            bounded_cache=False,
+        )
+    )
+    assert (switched.schema_reuse, switched.recheck_stored_attachments) == (False, True)
+    assert switched.bounded_cache is False
 
 
 def test_config_falls_back_to_environment(
@@ -53,6 +68,7 @@ def test_config_falls_back_to_environment(
         ({"descriptor": "/nonexistent/network.json"}, "no network descriptor at"),
         ({"descriptor": "{d}", "endorsement": {"role": "boss"}}, "endorser, author or none"),
         ({"descriptor": "{d}", "verifier": {"auto_verify": "maybe"}}, "true or false"),
+        ({"descriptor": "{d}", "bounded_cache": "yes"}, "ler.bounded_cache must be true or false"),
     ],
 )
 def test_config_errors_name_the_key(

@@ -90,6 +90,6 @@ def test_only_acapys_default_cache_is_replaced() -> None:
 
     context.injector.bind_instance(BaseCache, OtherCache())
     assert install(context) is False and type(context.inject(BaseCache)) is OtherCache
-    off = InjectionContext(settings={"plugin_config": {"ler": {"bounded_cache": False}}})
+    off = InjectionContext(settings={})
     off.injector.bind_instance(BaseCache, InMemoryCache())
-    assert install(off) is False and type(off.inject(BaseCache)) is InMemoryCache
+    assert install(off, on=False) is False and type(off.inject(BaseCache)) is InMemoryCache

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from acapy_agent.config.settings import Settings
 from acapy_agent.connections.models.conn_record import ConnRecord
 from acapy_agent.messaging.decorators.attach_decorator import AttachDecorator
 from acapy_agent.messaging.models.base import BaseModel, BaseModelError, BaseModelSchema
@@ -158,12 +157,11 @@ def test_bad_input_fails_as_acapys_does() -> None:
     assert V20CredOffer.deserialize(None, none2none=True) is None
 
 
-def test_plugin_config_can_keep_acapys_own_methods() -> None:
+def test_turned_off_it_keeps_acapys_own_methods() -> None:
     own = BaseModel.__dict__["deserialize"], BaseModel.serialize
-    settings = Settings({"plugin_config": {"ler": {"schema_reuse": False}}})
-    assert schema_reuse.install(settings) is False
+    assert schema_reuse.install(False) is False
     assert (BaseModel.__dict__["deserialize"], BaseModel.serialize) == own
-    assert schema_reuse.install(Settings({})) is True
+    assert schema_reuse.install() is True
     assert BaseModel.serialize is not own[1]
     schema_reuse.uninstall()
     assert (BaseModel.__dict__["deserialize"], BaseModel.serialize) == own

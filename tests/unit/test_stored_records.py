@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from acapy_agent.config.settings import Settings
 from acapy_agent.messaging.decorators.attach_decorator import AttachDecorator
 from acapy_agent.messaging.models.base import BaseModelError
 from acapy_agent.protocols.present_proof.v2_0.messages.pres import V20Pres
@@ -66,7 +65,6 @@ def test_the_skip_ends_with_the_read_even_when_it_fails() -> None:
         V20Pres.deserialize(_presentation(NOT_A_PROOF))
 
 
-def test_plugin_config_can_keep_acapys_checks() -> None:
-    settings = Settings({"plugin_config": {"ler": {"recheck_stored_attachments": True}}})
-    assert stored_records.install(settings) is False
+def test_turned_off_acapy_keeps_checking() -> None:
+    assert stored_records.install(False) is False
     test_without_it_acapy_checks_the_stored_attachment_at_every_read()
