@@ -22,6 +22,11 @@ def replace(owner: type, name: str, make: Callable[[Any], Any]) -> None:
         setattr(owner, name, make(_originals[key]))
 
 
+def replaced(owner: type, name: str) -> bool:
+    """Whether ``owner.name`` is ours now."""
+    return (owner, name) in _originals
+
+
 def restore(owner: type, name: str) -> None:
     """Put ACA-Py's ``owner.name`` back (nothing if it was not replaced)."""
     original = _originals.pop((owner, name), None)

@@ -6,6 +6,7 @@ from acapy_agent.core.event_bus import Event, EventBus
 from acapy_agent.core.profile import Profile
 from acapy_agent.core.util import STARTUP_EVENT_PATTERN
 
+from . import exchanges
 from .endorsement import settling
 from .verifier import presentation_verdicts
 
@@ -14,6 +15,7 @@ def register(event_bus: EventBus) -> None:
     """Subscribe every handler of the plugin."""
     event_bus.subscribe(STARTUP_EVENT_PATTERN, on_startup)
     presentation_verdicts.register(event_bus)
+    exchanges.register(event_bus)  # which exchanges may stall, for the settling loop's check
 
 
 async def on_startup(profile: Profile, event: Event) -> None:

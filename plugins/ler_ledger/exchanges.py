@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
+from acapy_agent.core.event_bus import Event, EventBus
 from acapy_agent.core.profile import Profile
 from acapy_agent.messaging.util import str_to_epoch
 from acapy_agent.protocols.issue_credential.v2_0.models.cred_ex_record import V20CredExRecord
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
 from acapy_agent.storage.base import BaseStorage
+from acapy_agent.storage.error import StorageNotFoundError
+from acapy_agent.storage.record import StorageRecord
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,31 +47,110 @@ WAITING_ON_MACHINES: dict[type, dict[str, str | None]] = {
 }
 
 
-async def abandon_stalled(profile: Profile, timeout: float, now: float | None = None) -> int:
+class OpenExchanges:
+    """The root wallet's exchanges in a state that may stall, kept from record events.
+
+    Between full scans, each check reads only these records (by id), not every exchange the
+    wallet ever made: a college keeps each issuance record, so a full scan grows with the
+    credentials it has issued. Exchanges another instance moved, or whose event was missed, are
+    found by the next full scan (at start-up, then every :data:`FULL_SCAN_EVERY` seconds).
+    """
+
+    def __init__(self) -> None:
+        self.root_name: str | None = None
+        self.ids: dict[str, type[CredEx | PresEx]] = {}
+
+    def note(self, profile: Profile, record_type: type[CredEx | PresEx], payload: dict) -> None:
+        """An exchange record of ``profile`` changed (a record event's payload)."""
+        if profile.name != self.root_name or not isinstance(payload, dict):
+            return
+        record_id = payload.get(ID_KEYS[record_type])
+        if not record_id:
+            return
+        if payload.get("state") in WAITING_ON_MACHINES[record_type]:
+            self.ids[record_id] = record_type
+        else:
+            self.ids.pop(record_id, None)
+
+
+#: how often the whole wallet is scanned (between scans only the open exchanges are read)
+FULL_SCAN_EVERY = 3600.0
+ID_KEYS: dict[type, str] = {CredEx: "cred_ex_id", PresEx: "pres_ex_id"}
+RECORD_EVENTS = {
+    CredEx: re.compile(r"^acapy::record::issue_credential_v2_0::"),
+    PresEx: re.compile(r"^acapy::record::present_proof_v2_0::"),
+}
+OPEN = OpenExchanges()
+
+
+def register(event_bus: EventBus) -> None:
+    """Keep :data:`OPEN` from the exchange record events."""
+    for record_type, pattern in RECORD_EVENTS.items():
+
+        async def on_record(profile: Profile, event: Event, kind: type = record_type) -> None:
+            OPEN.note(profile, kind, event.payload)
+
+        event_bus.subscribe(pattern, on_record)
+
+
+async def abandon_stalled(
+    profile: Profile,
+    timeout: float,
+    now: float | None = None,
+    only: dict[str, type[CredEx | PresEx]] | None = None,
+) -> int:
     """Abandon this wallet's exchanges stalled for ``timeout`` seconds; returns how many.
 
-    The records are read as stored JSON and only a stalled one is loaded as an ACA-Py record: a
-    wallet holds every exchange it ever made (a learner with 1,000 credentials has 1,000 done
-    issuances), and loading each as a record cost about 1.7 CPU-s a pass at that size.
+    ``only``: read just these records (record id -> type) instead of every exchange record, and
+    drop from it those gone or no longer waiting; a full scan of :data:`OPEN`'s root wallet adds
+    those it finds waiting to it. The records are read as stored JSON and only a stalled one is
+    loaded as an ACA-Py record (loading every record of a learner with 1,000 credentials cost
+    about 1.7 CPU-s a pass).
     """
     if timeout <= 0:
         return 0
     cutoff = (time.time() if now is None else now) - timeout
     abandoned = 0
+    waiting_now: dict[str, type[CredEx | PresEx]] = {}
     for record_type, waiting in WAITING_ON_MACHINES.items():
-        async with profile.session() as session:
-            rows = await session.inject(BaseStorage).find_all_records(record_type.RECORD_TYPE)
+        rows = await _rows(profile, record_type, only)
         for row in rows:
             value = json.loads(row.value)
             state, updated_at = value.get("state"), value.get("updated_at")
-            if state not in waiting or not updated_at or str_to_epoch(updated_at) > cutoff:
+            if state not in waiting:
+                if only is not None:  # it moved on and its event was missed
+                    only.pop(row.id, None)
+                continue
+            waiting_now[row.id] = record_type
+            if not updated_at or str_to_epoch(updated_at) > cutoff:
                 continue
             flag = waiting[state]
             if flag is not None and not value.get(flag):
                 continue  # a person is to act
             if await _abandon(profile, record_type, row.id, value, timeout):
                 abandoned += 1
+    if only is None and profile.name == OPEN.root_name:
+        OPEN.ids.update(waiting_now)  # those whose events came before the loop started
     return abandoned
+
+
+async def _rows(
+    profile: Profile, record_type: type[CredEx | PresEx], only: dict[str, type] | None
+) -> list[StorageRecord]:
+    """Every stored record of ``record_type``, or those of ``only`` still there."""
+    async with profile.session() as session:
+        storage = session.inject(BaseStorage)
+        if only is None:
+            return list(await storage.find_all_records(record_type.RECORD_TYPE))
+        rows = []
+        for record_id, kind in list(only.items()):
+            if kind is not record_type:
+                continue
+            try:
+                rows.append(await storage.get_record(record_type.RECORD_TYPE, record_id))
+            except StorageNotFoundError:
+                only.pop(record_id, None)
+        return rows
 
 
 async def _abandon(

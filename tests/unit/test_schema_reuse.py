@@ -21,6 +21,7 @@ from acapy_agent.protocols.trustping.v1_0.messages.ping import Ping
 from marshmallow import fields
 
 from ler_ledger import schema_reuse
+from ler_ledger.acapy_patches import replaced
 
 OFFER = {
     "schema_id": "WgWxqztrNooG92RXvxSTWv:2:skills:1.0",
@@ -60,6 +61,17 @@ def _samples() -> list[tuple[type[BaseModel], dict[str, Any]]]:
         (V20CredExRecord, record.serialize()),
         (ConnRecord, connection.serialize()),
     ]
+
+
+@pytest.fixture(autouse=True)
+def acapys_own_first() -> Iterator[None]:
+    """Each test starts from ACA-Py's methods; the process's state is put back after."""
+    was_on = replaced(BaseModel, "serialize")  # a plugin test of this worker set ler_ledger up
+    schema_reuse.uninstall()
+    yield
+    schema_reuse.uninstall()
+    if was_on:
+        schema_reuse.install()
 
 
 @pytest.fixture

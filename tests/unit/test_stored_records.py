@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from acapy_agent.messaging.decorators.attach_decorator import AttachDecorator
 from acapy_agent.messaging.models.base import BaseModelError
+from acapy_agent.messaging.models.base_record import BaseRecord
 from acapy_agent.protocols.present_proof.v2_0.messages.pres import V20Pres
 from acapy_agent.protocols.present_proof.v2_0.messages.pres_format import V20PresFormat
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
 
 from ler_ledger import stored_records
+from ler_ledger.acapy_patches import replaced
 
 NOT_A_PROOF = {"proof": {"proofs": "not a list"}, "requested_proof": {}, "identifiers": []}
 
@@ -31,6 +33,17 @@ def _presentation(content: dict[str, Any]) -> dict[str, Any]:
 
 def _stored(pres: dict[str, Any]) -> dict[str, Any]:
     return {"connection_id": "c", "thread_id": "t", "state": "presentation-received", "pres": pres}
+
+
+@pytest.fixture(autouse=True)
+def acapys_own_first() -> Iterator[None]:
+    """Each test starts from ACA-Py's methods; the process's state is put back after."""
+    was_on = replaced(BaseRecord, "from_storage")  # a plugin test of this worker set it up
+    stored_records.uninstall()
+    yield
+    stored_records.uninstall()
+    if was_on:
+        stored_records.install()
 
 
 @pytest.fixture

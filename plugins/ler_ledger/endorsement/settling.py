@@ -7,7 +7,8 @@ with open writes settles them (endorsed ones as author or endorser, and its own 
 :mod:`ler_ledger.direct_writes`), so a write whose answer was lost or negative ends (done, or
 failed with a reason) within its signature's validity plus one interval, without anyone asking.
 Every 30 s (or half the timeout), DIDComm exchanges stalled longer than ``ler.exchange_timeout``
-are abandoned (:mod:`ler_ledger.exchanges`); every interval, the sweeps other plugins register
+are abandoned (:mod:`ler_ledger.exchanges`: the open ones, known from record events, with a full
+scan of the wallet at start-up and every hour); every interval, the sweeps other plugins register
 (:mod:`ler_ledger.sweeps`) run.
 """
 
@@ -19,7 +20,7 @@ import logging
 from acapy_agent.core.profile import Profile
 
 from ..direct_writes import settle_direct_writes
-from ..exchanges import abandon_stalled
+from ..exchanges import FULL_SCAN_EVERY, OPEN, abandon_stalled
 from ..ledger import LedgerService
 from ..reconcile import report_missing
 from ..sweeps import run_sweeps
@@ -60,11 +61,14 @@ async def _run(root: Profile) -> None:
         LOGGER.exception("could not resume received endorsement requests")
     config = root.inject(LedgerService).config
     every = max(1, min(EXCHANGE_ROUNDS, int(config.exchange_timeout / (2 * INTERVAL))))
+    full_scan = max(every, int(FULL_SCAN_EVERY / INTERVAL))
+    OPEN.root_name = root.name
     rounds = 0
     while True:
         if rounds % every == 0:
+            only = None if rounds % full_scan == 0 else OPEN.ids  # else the open ones only
             try:
-                await abandon_stalled(root, config.exchange_timeout)
+                await abandon_stalled(root, config.exchange_timeout, only=only)
             except Exception:
                 LOGGER.exception("could not check for stalled exchanges; retrying later")
         rounds += 1
