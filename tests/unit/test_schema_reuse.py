@@ -21,7 +21,8 @@ from acapy_agent.protocols.trustping.v1_0.messages.ping import Ping
 from marshmallow import fields
 
 from ler_ledger import schema_reuse
-from ler_ledger.acapy_patches import replaced
+
+from .speedups import acapys_own, turned_on
 
 OFFER = {
     "schema_id": "WgWxqztrNooG92RXvxSTWv:2:skills:1.0",
@@ -66,19 +67,14 @@ def _samples() -> list[tuple[type[BaseModel], dict[str, Any]]]:
 @pytest.fixture(autouse=True)
 def acapys_own_first() -> Iterator[None]:
     """Each test starts from ACA-Py's methods; the process's state is put back after."""
-    was_on = replaced(BaseModel, "serialize")  # a plugin test of this worker set ler_ledger up
-    schema_reuse.uninstall()
-    yield
-    schema_reuse.uninstall()
-    if was_on:
-        schema_reuse.install()
+    with acapys_own(schema_reuse, BaseModel, "serialize"):
+        yield
 
 
 @pytest.fixture
 def reuse() -> Iterator[None]:
-    assert schema_reuse.install()
-    yield
-    schema_reuse.uninstall()
+    with turned_on(schema_reuse):
+        yield
 
 
 def _round_trip(cls: type[BaseModel], data: dict[str, Any]) -> tuple[Any, Any, Any]:

@@ -18,7 +18,8 @@ from acapy_agent.protocols.present_proof.v2_0.messages.pres_format import V20Pre
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
 
 from ler_ledger import stored_records
-from ler_ledger.acapy_patches import replaced
+
+from .speedups import acapys_own, turned_on
 
 NOT_A_PROOF = {"proof": {"proofs": "not a list"}, "requested_proof": {}, "identifiers": []}
 
@@ -38,19 +39,14 @@ def _stored(pres: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def acapys_own_first() -> Iterator[None]:
     """Each test starts from ACA-Py's methods; the process's state is put back after."""
-    was_on = replaced(BaseRecord, "from_storage")  # a plugin test of this worker set it up
-    stored_records.uninstall()
-    yield
-    stored_records.uninstall()
-    if was_on:
-        stored_records.install()
+    with acapys_own(stored_records, BaseRecord, "from_storage"):
+        yield
 
 
 @pytest.fixture
 def installed() -> Iterator[None]:
-    assert stored_records.install()
-    yield
-    stored_records.uninstall()
+    with turned_on(stored_records):
+        yield
 
 
 @pytest.mark.usefixtures("installed")
