@@ -121,7 +121,8 @@ async def abandon_stalled(
                 if only is not None:  # it moved on and its event was missed
                     only.pop(row.id, None)
                 continue
-            waiting_now[row.id] = record_type
+            if only is None:
+                waiting_now[row.id] = record_type
             if not updated_at or str_to_epoch(updated_at) > cutoff:
                 continue
             flag = waiting[state]
@@ -129,7 +130,7 @@ async def abandon_stalled(
                 continue  # a person is to act
             if await _abandon(profile, record_type, row.id, value, timeout):
                 abandoned += 1
-    if only is None and profile.name == OPEN.root_name:
+    if profile.name == OPEN.root_name:
         OPEN.ids.update(waiting_now)  # those whose events came before the loop started
     return abandoned
 

@@ -61,7 +61,8 @@ async def _run(root: Profile) -> None:
         LOGGER.exception("could not resume received endorsement requests")
     config = root.inject(LedgerService).config
     every = max(1, min(EXCHANGE_ROUNDS, int(config.exchange_timeout / (2 * INTERVAL))))
-    full_scan = max(every, int(FULL_SCAN_EVERY / INTERVAL))
+    # a multiple of ``every``, so that a full scan falls on a round that checks at all
+    full_scan = every * max(1, int(FULL_SCAN_EVERY / (INTERVAL * every)))
     OPEN.root_name = root.name
     rounds = 0
     while True:
