@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,11 @@ async def test_up_demo_and_status_on_a_running_network(network: Network, tmp_pat
     for agent in info.agents:
         assert agent.admin_url in up
         assert (agent.did is not None) == (agent.id in anchored)
+    workers = os.environ.get("TOKIO_WORKER_THREADS", "1")  # the launcher's default, or ours
+    for agent in info.agents:
+        pid = network.home(agent.id).process.pid()
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert f"TOKIO_WORKER_THREADS={workers}".encode() in environ, agent.id
     saved = json.loads((data / "network.json").read_text())
     assert saved["agents"][0]["openapi_url"].endswith("/api/doc")
     for key_file in (data / "secrets").rglob("*"):  # agents' keys, PostgreSQL's, tenants' tokens

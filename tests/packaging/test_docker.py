@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 from packaging_testkit import DOCKER, REPO
 
 from ler_node.ledger.genesis import decode_qbft_extra_data
+from ler_node.network.agents import RUNTIME_DEFAULTS
 from ler_web.web_settings import WebSettings
 
 VALIDATORS = [f"validator{i}" for i in range(1, 5)]
@@ -310,6 +311,13 @@ def test_agent_image_is_pinned_non_root_and_health_checked() -> None:
     ]  # fmt: skip
     ignore = (DOCKER / "agent" / "Dockerfile.dockerignore").read_text().splitlines()
     assert "*" in ignore and "!docker/secrets" not in " ".join(ignore)
+
+
+def test_agent_image_starts_agents_with_the_launchers_runtime_defaults() -> None:
+    steps = instructions(DOCKER / "agent" / "Dockerfile")
+    env = " ".join(value for kind, value in steps if kind == "ENV")
+    for name, value in RUNTIME_DEFAULTS.items():
+        assert f"{name}={value}" in env.split(), f"the agent image does not set {name}={value}"
 
 
 def test_constraints_pin_every_runtime_dependency() -> None:

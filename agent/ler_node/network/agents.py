@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from dataclasses import dataclass
@@ -34,6 +35,12 @@ ROLE_FLAGS: dict[str, list[str]] = {
 #: role flags a hosted (multitenant) agent leaves out: a hosted learner answers a proof request
 #: only after seeing what it shares (ler_tenants' /ler/wallet/proof-requests routes)
 NOT_HOSTED = frozenset({"--auto-respond-presentation-request"})
+#: process settings every agent starts with unless the launcher's environment or the network
+#: file's ``env`` says otherwise. One tokio worker for askar: an agent has one Python thread
+#: feeding askar, and with a worker per core the idle workers wake and park each other on every
+#: wallet call. bench/flows.py measured 4-6 % less CPU per flow at 1 and 5 concurrent flows and
+#: no change in CPU or flows per minute at 20 (docs/operators.md, "What a flow costs").
+RUNTIME_DEFAULTS: dict[str, str] = {"TOKIO_WORKER_THREADS": "1"}
 
 
 def raw_wallet_key() -> dict[str, str]:
@@ -217,12 +224,13 @@ class AgentHome:
     def environment(
         self, postgres: Connection | None = None, max_connections: int = 10
     ) -> dict[str, str]:
-        """Secrets and HOME for the process (ACA-Py reads ACAPY_* variables).
+        """Secrets, HOME and runtime defaults for the process (ACA-Py reads ACAPY_* variables).
 
         ``postgres``: the server of an agent with ``storage: postgres``.
         """
         keys = self.secrets()
         env = {
+            **{k: v for k, v in RUNTIME_DEFAULTS.items() if k not in os.environ},
             **self.spec.env,
             "HOME": str(self.home_dir),
             "ACAPY_ADMIN_API_KEY": keys["api_key"],
