@@ -260,6 +260,11 @@ def summarize(batch: Batch) -> dict[str, Any]:
         "cpu_s_per_flow": round(per_flow, 3) if done else None,
         "flows_per_cpu_minute": round(60 / per_flow, 1) if done and per_flow else None,
         "cpu_s_per_flow_by_process": {k: round(v / n, 3) for k, v in cpu.stack.items()},
+        "cpu_s_per_flow_by_thread": {
+            name: {group: round(v / n, 3) for group, v in cpu.by_thread_group(name).items()}
+            for name in AGENTS_BY_THREAD
+            if name in cpu.threads
+        },
         "driver_cpu_s_per_flow": round(cpu.driver / n, 3),
         "other_load_cpus": round(cpu.other / elapsed, 2),
         "reasons": dict(reasons.most_common(10)),
@@ -281,28 +286,47 @@ CPUS = os.cpu_count() or 1
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+#: askar's threads (Linux thread names, cut to 15 characters): its tokio runtime, sqlite workers
+ASKAR_THREADS = frozenset({"tokio-runtime-w", "sqlx-sqlite-wor"})
+EXITED = "exited threads"
+#: the processes whose CPU the summaries split by thread (the three agents of a flow)
+AGENTS_BY_THREAD = ("college", "learner", "employer")
+
+
 @dataclass(frozen=True)
 class CpuSample:
-    """CPU seconds used so far: by each stack process, by this driver, by the whole machine."""
+    """CPU seconds used so far: by each stack process, by this driver, by the whole machine; and
+    by each thread of a stack process (``"<group>:<tid>"``, see :func:`thread_cpu`)."""
 
     stack: dict[str, float]
     driver: float
     machine: float
+    threads: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def take(cls, pids: dict[str, int]) -> CpuSample:
         """Read /proc now."""
         times = os.times()
         stack = {name: process_cpu(pid) for name, pid in pids.items()}
-        return cls(stack, times.user + times.system, machine_busy())
+        threads = {name: thread_cpu(pid) for name, pid in pids.items()}
+        return cls(stack, times.user + times.system, machine_busy(), threads)
 
     def __sub__(self, other: CpuSample) -> CpuSample:
         stack = {name: used - other.stack.get(name, 0.0) for name, used in self.stack.items()}
-        return CpuSample(stack, self.driver - other.driver, self.machine - other.machine)
+        threads = {  # a thread that ended in between is gone from both: its CPU is "exited"
+            name: {key: used - before.get(key, 0.0) for key, used in now.items()}
+            for name, now in self.threads.items()
+            for before in [other.threads.get(name, {})]
+        }
+        return CpuSample(stack, self.driver - other.driver, self.machine - other.machine, threads)
 
     def __add__(self, other: CpuSample) -> CpuSample:
         stack = {name: used + other.stack.get(name, 0.0) for name, used in self.stack.items()}
-        return CpuSample(stack, self.driver + other.driver, self.machine + other.machine)
+        threads = {
+            name: dict(Counter(self.threads.get(name, {})) + Counter(other.threads.get(name, {})))
+            for name in self.threads.keys() | other.threads.keys()
+        }
+        return CpuSample(stack, self.driver + other.driver, self.machine + other.machine, threads)
 
     @property
     def stack_total(self) -> float:
@@ -314,6 +338,14 @@ class CpuSample:
         """CPU seconds used by everything else on the machine (other people's work)."""
         return max(0.0, self.machine - self.stack_total - self.driver)
 
+    def by_thread_group(self, name: str) -> dict[str, float]:
+        """One process's CPU seconds by thread group, and what threads that ended used."""
+        groups: Counter[str] = Counter()
+        for key, used in self.threads.get(name, {}).items():
+            groups[key.split(":", 1)[0]] += used
+        groups[EXITED] = max(0.0, self.stack.get(name, 0.0) - sum(groups.values()))  # ± a tick
+        return dict(groups)
+
 
 def process_cpu(pid: int) -> float:
     """User + system CPU seconds used so far by one process (0 if it is gone)."""
@@ -322,6 +354,27 @@ def process_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each live thread of a process, keyed ``"<group>:<tid>"``. Groups:
+    ``main`` (the thread that runs an ACA-Py agent's event loop and all its Python), ``askar``
+    (askar's runtime and sqlite threads) and ``other`` (for an agent: ACA-Py's executor threads,
+    where the AnonCreds calls run)."""
+    threads: dict[str, float] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return threads
+    for tid in tids:
+        try:
+            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue  # ended while we read
+        group = "main" if tid == str(pid) else "askar" if name in ASKAR_THREADS else "other"
+        threads[f"{group}:{tid}"] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return threads
 
 
 def machine_busy() -> float:

@@ -16,7 +16,9 @@ college's endorsement record is done and a plain ledger reader sees the bits (me
 the baseline there is a bare ledger write (0-value self-transfer) in the same run.
 After the levels, the AnonCreds crypto floor (``bench.crypto_floor``: one flow's native calls,
 in-process) at the run's registry size, and per level ours' CPU per flow above it against the
-baseline's (``ratio_ours_above_floor_to_baseline``).
+baseline's (``ratio_ours_above_floor_to_baseline``). Each level also splits each agent's CPU per
+flow by thread (``cpu_s_per_flow_by_thread``): the event-loop thread with all the agent's Python,
+askar's threads, and the other threads (ACA-Py's executor, where the AnonCreds calls run).
 
 Proof + verify CPU as things grow (slow, so off unless asked): ``--registry-sizes`` publishes a
 credential type per revocation registry size and times proofs on it; ``--wallet-sizes`` grows the
