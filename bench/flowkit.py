@@ -347,6 +347,17 @@ class CpuSample:
         return dict(groups)
 
 
+def keep_only_logs(root: Path) -> None:
+    """After a stack stopped: delete its wallets, ledger state, tails files and throwaway keys,
+    keep its ``*.log`` files (a run's evidence, a few MB against tens of MB per stack)."""
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_symlink() or path.is_file():
+            if path.suffix != ".log":
+                path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
 def process_cpu(pid: int) -> float:
     """User + system CPU seconds used so far by one process (0 if it is gone)."""
     try:

@@ -247,6 +247,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await admin.close()
         network_down(spec, data_dir, progress=lambda _m: None)
         EmbeddedPostgres(data_dir).remove()
+        flowkit.keep_only_logs(data_dir)
     return result
 
 

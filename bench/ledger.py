@@ -50,6 +50,8 @@ from ler_node.ledger.local import LedgerHome, ledger_down, ledger_up
 from ler_node.paths import anvil_binary
 from ler_node.processes import free_port
 
+from .flowkit import keep_only_logs
+
 
 def summarize(latencies: list[float], gas: list[int], elapsed: float) -> dict[str, Any]:
     """Writes per second, median and p95 latency in ms, gas per write."""
@@ -250,6 +252,7 @@ async def run(n: int) -> dict[str, Any]:
         results["journal_bytes"] = files.journal_file.stat().st_size
     finally:
         ledger_down(data_dir)
+        keep_only_logs(data_dir)
 
     base = results["baseline_bare_write"]
     for key, value in results.items():

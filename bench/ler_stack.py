@@ -133,6 +133,7 @@ async def ler_stack(
         for admin in admins.values():
             await admin.close()
         network_down(spec, data_dir, progress=lambda _m: None)
+        flowkit.keep_only_logs(data_dir)
 
 
 async def issue(

@@ -28,7 +28,7 @@ from typing import Any
 from ler_node.network.admin import AdminClient, AdminError
 from ler_node.processes import ProcessFiles, free_port
 
-from .flowkit import ExchangeFailed, Steps, connect, poll, wait_issued
+from .flowkit import ExchangeFailed, Steps, connect, keep_only_logs, poll, wait_issued
 
 PROOF_TYPE = "Ed25519Signature2018"
 VC_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -257,6 +257,7 @@ async def stock_stack(extra_args: list[str] | None = None) -> AsyncIterator[Stoc
             await admin.close()
         for agent in agents.values():
             agent.process.stop()
+        keep_only_logs(root)
 
 
 async def did_key(admin: AdminClient) -> str:
