@@ -313,11 +313,10 @@ class CpuSample:
 
     def __sub__(self, other: CpuSample) -> CpuSample:
         stack = {name: used - other.stack.get(name, 0.0) for name, used in self.stack.items()}
-        threads = {  # a thread that ended in between is gone from both: its CPU is "exited"
-            name: {key: used - before.get(key, 0.0) for key, used in now.items()}
-            for name, now in self.threads.items()
-            for before in [other.threads.get(name, {})]
-        }
+        threads = {}  # a thread that ended in between is in neither: its CPU is "exited"
+        for name, now in self.threads.items():
+            before = other.threads.get(name, {})
+            threads[name] = {key: used - before.get(key, 0.0) for key, used in now.items()}
         return CpuSample(stack, self.driver - other.driver, self.machine - other.machine, threads)
 
     def __add__(self, other: CpuSample) -> CpuSample:
@@ -361,9 +360,14 @@ def keep_only_logs(root: Path) -> None:
 def process_cpu(pid: int) -> float:
     """User + system CPU seconds used so far by one process (0 if it is gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+        return _cpu_seconds(f"/proc/{pid}/stat")
     except OSError:
         return 0.0
+
+
+def _cpu_seconds(stat_file: str) -> float:
+    """User + system CPU seconds in a /proc ``stat`` file (of a process or one of its threads)."""
+    fields = Path(stat_file).read_text().rsplit(") ", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
@@ -380,11 +384,11 @@ def thread_cpu(pid: int) -> dict[str, float]:
     for tid in tids:
         try:
             name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
-            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(") ", 1)[1].split()
+            used = _cpu_seconds(f"/proc/{pid}/task/{tid}/stat")
         except OSError:
             continue  # ended while we read
         group = "main" if tid == str(pid) else "askar" if name in ASKAR_THREADS else "other"
-        threads[f"{group}:{tid}"] = (int(fields[11]) + int(fields[12])) / _TICKS
+        threads[f"{group}:{tid}"] = used
     return threads
 
 
