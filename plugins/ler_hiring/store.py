@@ -19,7 +19,7 @@ from acapy_agent.storage.error import StorageNotFoundError
 from acapy_agent.storage.record import StorageRecord
 
 from ler_badges.acapy.service import BadgesService
-from ler_badges.vc_api.exchange_directory import tenant_wallet_id
+from ler_ledger import tenant_wallet_id
 
 from . import delivery_lease
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .http_errors import ERROR_TABLE, ErrorKind, error_response, json_errors, register_errors
     from .ledger import LedgerService
     from .sweeps import register_sweep
+    from .tenants import open_tenant, tenant_wallet_id
     from .verifier.store import load_verdict, store_verdict
     from .write_routing import WriteOutcome, write_to_ledger
 
@@ -61,6 +62,7 @@ __all__ = [
     "json_errors",
     "load_verdict",
     "local_did",
+    "open_tenant",
     "register_completion",
     "register_errors",
     "register_sweep",
@@ -68,6 +70,7 @@ __all__ = [
     "request_profile",
     "setup",
     "store_verdict",
+    "tenant_wallet_id",
     "validators",
     "write_to_ledger",
 ]
@@ -95,6 +98,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "EndorsementManager": (".endorsement.manager", "EndorsementManager"),
     "register_completion": (".endorsement.completions", "register_completion"),
     "register_sweep": (".sweeps", "register_sweep"),
+    "open_tenant": (".tenants", "open_tenant"),
+    "tenant_wallet_id": (".tenants", "tenant_wallet_id"),
     "WriteOutcome": (".write_routing", "WriteOutcome"),
     "write_to_ledger": (".write_routing", "write_to_ledger"),
 }

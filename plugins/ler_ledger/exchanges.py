@@ -6,6 +6,9 @@ for the timeout is marked ``abandoned`` with a reason saying what to do: the sta
 agent waits for its peer, and those where it waits for itself to act automatically (an
 ``auto_*`` flag is set). States that wait for a person (an offer a learner has not accepted yet)
 are left alone.
+
+The agent's own (root) wallet is checked from the exchanges its events showed open, with a full
+scan now and then; a hosted agent's tenants' from an index (:mod:`ler_ledger.tenant_exchanges`).
 """
 
 from __future__ import annotations
@@ -47,27 +50,38 @@ WAITING_ON_MACHINES: dict[type, dict[str, str | None]] = {
 }
 
 
+def waits_on_machines(record_type: type[CredEx | PresEx], value: dict) -> bool:
+    """Whether an exchange record (its stored or event JSON) waits on a machine, not a person."""
+    waiting = WAITING_ON_MACHINES[record_type]
+    state = value.get("state")
+    if state not in waiting:
+        return False
+    flag = waiting[state]
+    return flag is None or bool(value.get(flag))
+
+
 class OpenExchanges:
     """The root wallet's exchanges in a state that may stall, kept from record events.
 
     Between full scans, each check reads only these records (by id), not every exchange the
-    wallet ever made: a college keeps each issuance record, so a full scan grows with the
-    credentials it has issued. Exchanges another instance moved, or whose event was missed, are
-    found by the next full scan (at start-up, then every :data:`FULL_SCAN_EVERY` seconds).
+    wallet ever made: a college keeps each issuance record, so a full scan
+    grows with the credentials it has issued. Exchanges another instance moved, or whose event
+    was missed, are found by the next full scan (at start-up, then every :data:`FULL_SCAN_EVERY`
+    seconds). Tenants' exchanges: :mod:`ler_ledger.tenant_exchanges`.
     """
 
     def __init__(self) -> None:
-        self.root_name: str | None = None
+        self.root: Profile | None = None
         self.ids: dict[str, type[CredEx | PresEx]] = {}
 
     def note(self, profile: Profile, record_type: type[CredEx | PresEx], payload: dict) -> None:
         """An exchange record of ``profile`` changed (a record event's payload)."""
-        if profile.name != self.root_name or not isinstance(payload, dict):
+        if self.root is None or profile.name != self.root.name or not isinstance(payload, dict):
             return
         record_id = payload.get(ID_KEYS[record_type])
         if not record_id:
             return
-        if payload.get("state") in WAITING_ON_MACHINES[record_type]:
+        if waits_on_machines(record_type, payload):
             self.ids[record_id] = record_type
         else:
             self.ids.pop(record_id, None)
@@ -102,35 +116,34 @@ async def abandon_stalled(
     """Abandon this wallet's exchanges stalled for ``timeout`` seconds; returns how many.
 
     ``only``: read just these records (record id -> type) instead of every exchange record, and
-    drop from it those gone or no longer waiting; a full scan of :data:`OPEN`'s root wallet adds
-    those it finds waiting to it. The records are read as stored JSON and only a stalled one is
-    loaded as an ACA-Py record (loading every record of a learner with 1,000 credentials cost
-    about 1.7 CPU-s a pass).
+    drop from it those gone, no longer waiting or abandoned; a full scan of :data:`OPEN`'s root
+    wallet adds those it finds waiting to it. The records are read as stored JSON and only a
+    stalled one is loaded as an ACA-Py record (loading every record of a learner with 1,000
+    credentials cost about 1.7 CPU-s a pass).
     """
     if timeout <= 0:
         return 0
     cutoff = (time.time() if now is None else now) - timeout
     abandoned = 0
     waiting_now: dict[str, type[CredEx | PresEx]] = {}
-    for record_type, waiting in WAITING_ON_MACHINES.items():
+    for record_type in WAITING_ON_MACHINES:
         rows = await _rows(profile, record_type, only)
         for row in rows:
             value = json.loads(row.value)
-            state, updated_at = value.get("state"), value.get("updated_at")
-            if state not in waiting:
+            if not waits_on_machines(record_type, value):
                 if only is not None:  # it moved on and its event was missed
                     only.pop(row.id, None)
                 continue
             if only is None:
                 waiting_now[row.id] = record_type
+            updated_at = value.get("updated_at")
             if not updated_at or str_to_epoch(updated_at) > cutoff:
                 continue
-            flag = waiting[state]
-            if flag is not None and not value.get(flag):
-                continue  # a person is to act
             if await _abandon(profile, record_type, row.id, value, timeout):
                 abandoned += 1
-    if profile.name == OPEN.root_name:
+                if only is not None:
+                    only.pop(row.id, None)
+    if OPEN.root is not None and profile.name == OPEN.root.name and only is None:
         OPEN.ids.update(waiting_now)  # those whose events came before the loop started
     return abandoned
 

@@ -27,7 +27,8 @@ from ler_chain import (
 from ler_node.ledger.local import LedgerHome
 from ler_node.network import flows
 from ler_node.network.admin import AdminClient
-from ler_node.network.launcher import network_up
+from ler_node.network.hosting import Hosting
+from ler_node.network.launcher import connect, network_up
 from ler_node.processes import ProcessFiles
 
 OPEN = {"request-sent", "settling"}
@@ -221,3 +222,49 @@ async def test_the_college_killed_mid_issuance_ends_every_exchange(
     for thread, state in learner_side.items():
         if state == "done":
             assert college_side.get(thread) in ("done", "credential-revoked"), (thread, state)
+
+
+async def test_a_tenants_exchange_left_open_by_a_killed_hosted_agent_ends(
+    network: Network, admins: dict[str, AdminClient]
+) -> None:
+    college = admins["college"]
+    async with Hosting.of(network.home("hosted")) as hosting:
+        tenant = await hosting.create("Sam Stalled")
+        async with hosting.as_tenant(tenant) as wallet:
+            college_conn, tenant_conn = await connect(college, wallet, "sam")
+            # the college answers a proposal only when its registrar does: the tenant waits
+            proposal = await wallet.post(
+                "/issue-credential-2.0/send-proposal",
+                {
+                    "connection_id": tenant_conn,
+                    "auto_remove": False,
+                    "credential_preview": {
+                        "@type": "issue-credential/2.0/credential-preview",
+                        "attributes": [{"name": "skill", "value": "TIG welding"}],
+                    },
+                    "filter": {"anoncreds": {}},
+                },
+            )
+    assert proposal["state"] == "proposal-sent"
+    college_side = f"/issue-credential-2.0/records?connection_id={college_conn}"
+    await college.wait_for(
+        college_side,
+        lambda r: [x["cred_ex_record"]["state"] for x in r["results"]] == ["proposal-received"],
+        what="the college to receive the proposal",
+    )
+    sigkill(network.home("hosted").process)
+    await restart(network)
+
+    async with Hosting.of(network.home("hosted")) as hosting:
+        async with hosting.as_tenant(tenant) as wallet:
+            ended = await wallet.wait_for(
+                f"/issue-credential-2.0/records/{proposal['cred_ex_id']}",
+                lambda r: r["cred_ex_record"]["state"] == "abandoned",
+                what="the tenant's stalled proposal to be abandoned after the restart",
+                timeout=90,
+            )
+        assert "start a new exchange" in ended["cred_ex_record"]["error_msg"]
+        # the college's side waits for a person (its registrar): left alone
+        records = (await college.get(college_side))["results"]
+        assert [r["cred_ex_record"]["state"] for r in records] == ["proposal-received"]
+        await hosting.delete(tenant.wallet_id)

@@ -16,10 +16,10 @@ from datetime import datetime
 
 from acapy_agent.core.profile import Profile
 from acapy_agent.messaging.models.base_record import BaseRecord, BaseRecordSchema
-from acapy_agent.multitenant.base import BaseMultitenantManager
 from acapy_agent.storage.error import StorageNotFoundError
-from acapy_agent.wallet.models.wallet_record import WalletRecord
 from marshmallow import EXCLUDE, fields
+
+from ler_ledger import open_tenant, tenant_wallet_id
 
 LOGGER = logging.getLogger(__name__)
 
@@ -76,12 +76,6 @@ class ExchangeOwnerRecordSchema(BaseRecordSchema):
     expires_at = fields.Str(required=False)
 
 
-def tenant_wallet_id(profile: Profile) -> str | None:
-    """The tenant wallet id of ``profile``; ``None`` for the agent's own wallet."""
-    wallet_id = profile.settings.get("wallet.id")  # set by ACA-Py on tenants' profiles only
-    return str(wallet_id) if wallet_id else None
-
-
 class ExchangeDirectory:
     """Which profile owns each exchange: the root's, or a tenant's found through its record."""
 
@@ -124,22 +118,8 @@ class ExchangeDirectory:
         return await self.tenant(owner.wallet_id or "")
 
     async def tenant(self, wallet_id: str) -> Profile | None:
-        """A tenant's profile, opened (or found in its cache) by the multitenant manager.
-
-        ``None`` if the tenant is gone or its wallet key is not kept by the agent.
-        """
-        assert self.root is not None
-        manager = self.root.inject_or(BaseMultitenantManager)
-        if manager is None:
-            return None
-        try:
-            async with self.root.session() as session:
-                record = await WalletRecord.retrieve_by_id(session, wallet_id)
-        except StorageNotFoundError:
-            return None
-        if record.requires_external_key:
-            return None  # unmanaged: the agent cannot open it without the tenant's key
-        return await manager.get_wallet_profile(self.root.context, record)
+        """A tenant's profile (:func:`ler_ledger.tenants.open_tenant`); ``None``: it is gone."""
+        return None if self.root is None else await open_tenant(self.root, wallet_id)
 
     async def due(self, now: datetime) -> list[ExchangeOwnerRecord]:
         """Tenants' open exchanges past their end, to be ended by the sweep."""

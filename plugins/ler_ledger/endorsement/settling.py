@@ -8,8 +8,9 @@ with open writes settles them (endorsed ones as author or endorser, and its own 
 failed with a reason) within its signature's validity plus one interval, without anyone asking.
 Every 30 s (or half the timeout), DIDComm exchanges stalled longer than ``ler.exchange_timeout``
 are abandoned (:mod:`ler_ledger.exchanges`: the open ones, known from record events, with a full
-scan of the wallet at start-up and every hour); every interval, the sweeps other plugins register
-(:mod:`ler_ledger.sweeps`) run.
+scan of the wallet at start-up and every hour; a hosted agent's tenants' from the root wallet's
+index of them, :mod:`ler_ledger.tenant_exchanges`); every interval, the sweeps other plugins
+register (:mod:`ler_ledger.sweeps`) run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..exchanges import FULL_SCAN_EVERY, OPEN, abandon_stalled
 from ..ledger import LedgerService
 from ..reconcile import report_missing
 from ..sweeps import run_sweeps
+from ..tenant_exchanges import INDEX, abandon_stalled_tenants
 from .manager import EndorsementManager
 
 LOGGER = logging.getLogger(__name__)
@@ -43,6 +45,9 @@ def watch(profile: Profile) -> None:
 def start(root: Profile) -> None:
     """Reconcile the root wallet now, then keep settling watched wallets in the background."""
     global _task
+    OPEN.root = root  # from now on, exchanges to check are noted
+    if root.inject(LedgerService).config.exchange_timeout > 0:  # else nothing is checked
+        INDEX.root = root
     watch(root)
     if _task is None or _task.done():
         _task = asyncio.get_running_loop().create_task(_run(root), name="ler-settling")
@@ -63,13 +68,15 @@ async def _run(root: Profile) -> None:
     every = max(1, min(EXCHANGE_ROUNDS, int(config.exchange_timeout / (2 * INTERVAL))))
     # a multiple of ``every``, so that a full scan falls on a round that checks at all
     full_scan = every * max(1, int(FULL_SCAN_EVERY / (INTERVAL * every)))
-    OPEN.root_name = root.name
+    hosted = bool(root.settings.get("multitenant.enabled"))
     rounds = 0
     while True:
         if rounds % every == 0:
             only = None if rounds % full_scan == 0 else OPEN.ids  # else the open ones only
             try:
                 await abandon_stalled(root, config.exchange_timeout, only=only)
+                if hosted:
+                    await abandon_stalled_tenants(root, config.exchange_timeout)
             except Exception:
                 LOGGER.exception("could not check for stalled exchanges; retrying later")
         rounds += 1
