@@ -27,9 +27,9 @@ PLAN_KEY = "ler_plan"
 #: Modules that take longest (seconds, measured in a serial run): sent first, longest first.
 SLOW_FIRST = (
     "tests/docs/test_guides.py",  # 55 (its own network, and the LER story)
+    "tests/e2e/test_faults.py",  # 49 (waits for interrupted exchanges to end)
     "tests/web/test_employer_request.py",  # 37 (waits for a request to expire)
     "tests/api/test_fuzz.py",  # 25
-    "tests/e2e/test_faults.py",  # 23 (waits for interrupted exchanges to end)
     "tests/web/test_registrar_batch.py",  # 18
     "tests/web/test_learner_wallet.py",  # 14
     "tests/hosted/test_hosted_tenants.py",  # 13
