@@ -62,18 +62,17 @@ class TenantIndex:
             self.keys.add(key)
         return key
 
-    async def after_save(self, record: CredEx | PresEx, key: str) -> None:
+    def after_save(self, record: CredEx | PresEx, key: str) -> None:
         """The exchange was saved: its index record goes with the next check if it moved on."""
         if key in self.keys and not _waiting(record):
             self.keys.discard(key)
             self.ended.add(key)
 
-    async def remove(self, keys: set[str]) -> None:
+    async def remove(self, root: Profile, keys: set[str]) -> None:
         """Remove index records (gone already is fine: another replica's check)."""
-        assert self.root is not None
         self.keys.difference_update(keys)
         self.ended.difference_update(keys)
-        async with self.root.session() as session:
+        async with root.session() as session:
             storage = session.inject(BaseStorage)
             for key in keys:
                 with contextlib.suppress(StorageNotFoundError):
@@ -84,17 +83,18 @@ INDEX = TenantIndex()
 
 
 def _waiting(record: CredEx | PresEx) -> bool:
-    flags = {flag for flag in WAITING_ON_MACHINES[type(record)].values() if flag}
+    record_type = CredEx if isinstance(record, CredEx) else PresEx
+    flags = {flag for flag in WAITING_ON_MACHINES[record_type].values() if flag}
     value = {"state": record.state, **{flag: getattr(record, flag, None) for flag in flags}}
-    return waits_on_machines(type(record), value)
+    return waits_on_machines(record_type, value)
 
 
 def install() -> None:
     """Index tenants' exchanges as they are saved (once per process)."""
     for record_type in KINDS.values():
-        if "save" in vars(record_type):
-            continue
         saving = record_type.save
+        if getattr(saving, "indexes_tenants", False):
+            continue
 
         async def save(
             self: Any, session: ProfileSession, *args: Any, _saving: Any = saving, **kwargs: Any
@@ -102,9 +102,10 @@ def install() -> None:
             key = await INDEX.before_save(self, session)
             saved = await _saving(self, session, *args, **kwargs)
             if key is not None:
-                await INDEX.after_save(self, key)
+                INDEX.after_save(self, key)
             return saved
 
+        save.indexes_tenants = True  # type: ignore[attr-defined]
         record_type.save = save
 
 
@@ -121,7 +122,7 @@ async def abandon_stalled_tenants(
     tenant's profile (default: :func:`ler_ledger.tenants.open_tenant`).
     """
     if INDEX.ended:
-        await INDEX.remove(set(INDEX.ended))
+        await INDEX.remove(root, set(INDEX.ended))
     if timeout <= 0:
         return 0
     async with root.session() as session:
@@ -146,5 +147,5 @@ async def abandon_stalled_tenants(
             continue
         ended = {f"{wallet_id}.{record_id}" for record_id in before - set(only)}
         if ended:
-            await INDEX.remove(ended)
+            await INDEX.remove(root, ended)
     return abandoned
