@@ -64,10 +64,10 @@ class OpenExchanges:
     """The root wallet's exchanges in a state that may stall, kept from record events.
 
     Between full scans, each check reads only these records (by id), not every exchange the
-    wallet ever made: a college keeps each issuance record, so a full scan
-    grows with the credentials it has issued. Exchanges another instance moved, or whose event
-    was missed, are found by the next full scan (at start-up, then every :data:`FULL_SCAN_EVERY`
-    seconds). Tenants' exchanges: :mod:`ler_ledger.tenant_exchanges`.
+    wallet ever made: a college keeps each issuance record, so a full scan grows with the
+    credentials it has issued. Exchanges another instance moved, or whose event was missed, are
+    found by the next full scan (at start-up, then every :data:`FULL_SCAN_EVERY` seconds).
+    Tenants' exchanges: :mod:`ler_ledger.tenant_exchanges`.
     """
 
     def __init__(self) -> None:

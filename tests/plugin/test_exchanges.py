@@ -112,7 +112,8 @@ async def test_events_of_other_wallets_and_of_a_persons_turn_are_not_kept(
 
 @pytest.fixture
 async def tenant(endorser_profile: Profile) -> AsyncIterator[Profile]:
-    """A hosted agent's tenant: its own wallet, the root's event bus (as ACA-Py sets it up)."""
+    """A hosted agent's tenant: its own wallet, ``wallet.id`` set and the root's event bus, as
+    ACA-Py sets a tenant up (so the root's list of its own open exchanges sees its events)."""
     context = InjectionContext(settings={"wallet.id": "tenant-1"})
     context.injector.bind_instance(EventBus, endorser_profile.inject(EventBus))
     profile = await create_test_profile({"wallet.id": "tenant-1"}, context)
