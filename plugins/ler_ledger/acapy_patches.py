@@ -1,9 +1,10 @@
 """Replacing attributes of ACA-Py classes once per process, and putting them back.
 
-The speed-ups of :mod:`.schema_reuse` and :mod:`.stored_records` change how ACA-Py's own
-classes work inside our agents. Each replacement is made once, keeps the original (as found in
-the class's ``__dict__``: a classmethod stays a classmethod object) and can be undone, so tests
-compare ACA-Py's behaviour with ours in one process.
+The speed-ups of :mod:`.schema_reuse` and :mod:`.stored_records`, and the tenants' exchange
+index (:mod:`.tenant_exchanges`), change how ACA-Py's own classes work inside our agents. Each
+replacement is made once, keeps the original (as found in the class's ``__dict__``: a
+classmethod stays a classmethod object; an inherited method as the base class gives it) and can
+be undone, so tests compare ACA-Py's behaviour with ours in one process.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 _originals: dict[tuple[type, str], Any] = {}
+_INHERITED = object()  # the original came from a base class: restoring removes ours
 
 
 def replace(owner: type, name: str, make: Callable[[Any], Any]) -> None:
     """Set ``owner.name`` to ``make(original)``, unless it was replaced already."""
     key = (owner, name)
     if key not in _originals:
-        _originals[key] = owner.__dict__[name]
-        setattr(owner, name, make(_originals[key]))
+        original = owner.__dict__.get(name, _INHERITED)
+        _originals[key] = original
+        setattr(owner, name, make(getattr(owner, name) if original is _INHERITED else original))
 
 
 def replaced(owner: type, name: str) -> bool:
@@ -30,5 +33,7 @@ def replaced(owner: type, name: str) -> bool:
 def restore(owner: type, name: str) -> None:
     """Put ACA-Py's ``owner.name`` back (nothing if it was not replaced)."""
     original = _originals.pop((owner, name), None)
-    if original is not None:
+    if original is _INHERITED:
+        delattr(owner, name)
+    elif original is not None:
         setattr(owner, name, original)

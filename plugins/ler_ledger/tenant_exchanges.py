@@ -26,6 +26,7 @@ from acapy_agent.storage.base import BaseStorage
 from acapy_agent.storage.error import StorageDuplicateError, StorageNotFoundError
 from acapy_agent.storage.record import StorageRecord
 
+from .acapy_patches import replace
 from .exchanges import WAITING_ON_MACHINES, CredEx, PresEx, abandon_stalled, waits_on_machines
 from .tenants import open_tenant, tenant_wallet_id
 
@@ -92,21 +93,18 @@ def _waiting(record: CredEx | PresEx) -> bool:
 def install() -> None:
     """Index tenants' exchanges as they are saved (once per process)."""
     for record_type in KINDS.values():
-        saving = record_type.save
-        if getattr(saving, "indexes_tenants", False):
-            continue
+        replace(record_type, "save", _indexed)
 
-        async def save(
-            self: Any, session: ProfileSession, *args: Any, _saving: Any = saving, **kwargs: Any
-        ) -> str:
-            key = await INDEX.before_save(self, session)
-            saved = await _saving(self, session, *args, **kwargs)
-            if key is not None:
-                INDEX.after_save(self, key)
-            return saved
 
-        save.indexes_tenants = True  # type: ignore[attr-defined]
-        record_type.save = save
+def _indexed(saving: Callable[..., Awaitable[str]]) -> Callable[..., Awaitable[str]]:
+    async def save(self: Any, session: ProfileSession, *args: Any, **kwargs: Any) -> str:
+        key = await INDEX.before_save(self, session)
+        saved = await saving(self, session, *args, **kwargs)
+        if key is not None:
+            INDEX.after_save(self, key)
+        return saved
+
+    return save
 
 
 async def abandon_stalled_tenants(
