@@ -135,12 +135,14 @@ async def setup(context: InjectionContext) -> None:
     from .holder import auto_present
     from .ledger import LedgerService
     from .schema_reuse import install as reuse_schemas
+    from .session_reuse import install as reuse_sessions
     from .stored_records import install as trust_stored_records
 
     config = LerConfig.from_settings(context.settings)
     reuse_schemas(config.schema_reuse)  # a fraction of each agent's CPU per exchange
     trust_stored_records(not config.recheck_stored_attachments)  # no proof re-checked per read
     bound_the_cache(context, config.bounded_cache)  # accesses that do not slow as connections grow
+    reuse_sessions(config.session_reuse)  # no askar session started and closed per record access
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)

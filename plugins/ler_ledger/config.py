@@ -17,6 +17,7 @@ Example (``--plugin-config plugins.yml``)::
       schema_reuse: true      # reuse ACA-Py's marshmallow schemas (false: ACA-Py's own methods)
       recheck_stored_attachments: false  # true: ACA-Py re-checks stored attachments at every read
       bounded_cache: true     # false: ACA-Py's in-memory cache (slows down as connections grow)
+      session_reuse: true     # false: a new askar session for every wallet access
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
@@ -68,6 +69,7 @@ class LerConfig:
     schema_reuse: bool = True  # reuse ACA-Py's marshmallow schemas (.schema_reuse)
     recheck_stored_attachments: bool = False  # ACA-Py's re-check at every read (.stored_records)
     bounded_cache: bool = True  # a cache that does not slow down as connections grow
+    session_reuse: bool = True  # keep the askar session just closed for the next (.session_reuse)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
@@ -117,6 +119,7 @@ class LerConfig:
                 raw.get("recheck_stored_attachments", False), "recheck_stored_attachments"
             ),
             bounded_cache=_bool(raw.get("bounded_cache", True), "bounded_cache"),
+            session_reuse=_bool(raw.get("session_reuse", True), "session_reuse"),
         )
 
 

@@ -40,16 +40,19 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
         False,
         True,
     )
+    assert config.session_reuse is True
     switched = LerConfig.from_settings(
         settings(
             descriptor=str(ledger.descriptor_file),
             schema_reuse="false",  # as -o ler.schema_reuse=false may give it
             recheck_stored_attachments=True,
             bounded_cache=False,
+            session_reuse="false",
         )
     )
     assert (switched.schema_reuse, switched.recheck_stored_attachments) == (False, True)
     assert switched.bounded_cache is False
+    assert switched.session_reuse is False
 
 
 def test_config_falls_back_to_environment(

@@ -24,6 +24,7 @@ from ler_ledger.tenant_exchanges import INDEX, TENANT_INDEX
 async def saved(profile: Profile, record: V20CredExRecord | V20PresExRecord):
     async with profile.session() as session:
         await record.save(session)
+    await profile.inject(EventBus).task_queue.wait_for(5)  # its event handled (in the background)
     return record
 
 
