@@ -1,4 +1,4 @@
-"""Running a test with ACA-Py's own methods, or with one of ler_ledger's speed-ups on.
+"""Fixtures for a test module of one of ler_ledger's speed-ups: ACA-Py's methods, or ours.
 
 A plugin test earlier in the same worker may have set ler_ledger up, which turns the speed-ups
 on for the whole process; these put the process back as they found it.
@@ -6,31 +6,41 @@ on for the whole process; these put the process back as they found it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from types import ModuleType
+
+import pytest
 
 from ler_ledger.acapy_patches import replaced
 
 
-@contextmanager
-def acapys_own(speedup: ModuleType, owner: type, name: str) -> Iterator[None]:
-    """ACA-Py's methods during the block (``owner.name`` tells whether ``speedup`` was on)."""
-    was_on = replaced(owner, name)
-    speedup.uninstall()
-    try:
-        yield
-    finally:
-        speedup.uninstall()
-        if was_on:
-            speedup.install()
+def speedup_fixtures(
+    speedup: ModuleType, owner: object, name: str
+) -> tuple[Callable[[], Iterator[None]], Callable[[], Iterator[None]]]:
+    """``acapys_own_first`` (autouse) and ``installed``, to bind under those names.
 
+    ``acapys_own_first``: each test starts from ACA-Py's methods (``owner.name`` tells whether
+    ``speedup`` was on before), and the process is put back as found. ``installed``: ``speedup``
+    on during the test.
+    """
 
-@contextmanager
-def turned_on(speedup: ModuleType) -> Iterator[None]:
-    """``speedup`` on during the block."""
-    assert speedup.install()
-    try:
-        yield
-    finally:
+    @pytest.fixture(autouse=True)
+    def acapys_own_first() -> Iterator[None]:
+        was_on = replaced(owner, name)
         speedup.uninstall()
+        try:
+            yield
+        finally:
+            speedup.uninstall()
+            if was_on:
+                speedup.install()
+
+    @pytest.fixture
+    def installed() -> Iterator[None]:
+        assert speedup.install()
+        try:
+            yield
+        finally:
+            speedup.uninstall()
+
+    return acapys_own_first, installed

@@ -7,7 +7,6 @@ tests it through the real stack too.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from marshmallow import fields
 
 from ler_ledger import schema_reuse
 
-from .speedups import acapys_own, turned_on
+from .speedups import speedup_fixtures
 
 OFFER = {
     "schema_id": "WgWxqztrNooG92RXvxSTWv:2:skills:1.0",
@@ -64,17 +63,7 @@ def _samples() -> list[tuple[type[BaseModel], dict[str, Any]]]:
     ]
 
 
-@pytest.fixture(autouse=True)
-def acapys_own_first() -> Iterator[None]:
-    """Each test starts from ACA-Py's methods; the process's state is put back after."""
-    with acapys_own(schema_reuse, BaseModel, "serialize"):
-        yield
-
-
-@pytest.fixture
-def reuse() -> Iterator[None]:
-    with turned_on(schema_reuse):
-        yield
+acapys_own_first, installed = speedup_fixtures(schema_reuse, BaseModel, "serialize")
 
 
 def _round_trip(cls: type[BaseModel], data: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -93,7 +82,7 @@ def test_the_same_dicts_and_strings_as_acapys_own_methods() -> None:
         schema_reuse.uninstall()
 
 
-@pytest.mark.usefixtures("reuse")
+@pytest.mark.usefixtures("installed")
 def test_a_message_does_not_inherit_the_decorators_of_the_one_loaded_before() -> None:
     first = V20CredOffer.deserialize(_offer("thread-a"))
     second = V20CredOffer.deserialize(_offer(None))
@@ -102,7 +91,7 @@ def test_a_message_does_not_inherit_the_decorators_of_the_one_loaded_before() ->
     assert first._decorators is not second._decorators
 
 
-@pytest.mark.usefixtures("reuse")
+@pytest.mark.usefixtures("installed")
 def test_messages_nested_in_records_keep_their_own_threads() -> None:
     loaded = []
     for thread in ("thread-x", "thread-y"):
@@ -131,14 +120,14 @@ class _NodeSchema(BaseModelSchema):
     child = fields.Raw(required=False, allow_none=True)
 
 
-@pytest.mark.usefixtures("reuse")
+@pytest.mark.usefixtures("installed")
 def test_a_reentrant_call_takes_an_instance_of_its_own() -> None:
     tree = _Node.deserialize({"name": "a", "child": {"name": "b", "child": {"name": "c"}}})
     assert (tree.name, tree.child.name, tree.child.child.name) == ("a", "b", "c")
     assert len(schema_reuse._pools[(_NodeSchema, "exclude")]) == 3
 
 
-@pytest.mark.usefixtures("reuse")
+@pytest.mark.usefixtures("installed")
 def test_calls_from_many_threads_get_their_own_results() -> None:
     errors: list[str] = []
 
@@ -158,7 +147,7 @@ def test_calls_from_many_threads_get_their_own_results() -> None:
     assert all(len(pool) <= schema_reuse.POOL_SIZE for pool in schema_reuse._pools.values())
 
 
-@pytest.mark.usefixtures("reuse")
+@pytest.mark.usefixtures("installed")
 def test_bad_input_fails_as_acapys_does() -> None:
     with pytest.raises(BaseModelError, match="V20CredOffer schema validation failed"):
         V20CredOffer.deserialize({"@type": "x", "offers~attach": "not a list"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -23,20 +23,11 @@ from aries_askar import Store
 from ler_ledger import session_reuse
 from ler_ledger.acapy_patches import replaced
 
-from .speedups import acapys_own, turned_on
+from .speedups import speedup_fixtures
 
-
-@pytest.fixture(autouse=True)
-def acapys_own_first() -> Iterator[None]:
-    """Each test starts from ACA-Py's methods; the process's state is put back after."""
-    with acapys_own(session_reuse, AskarAnonCredsProfileSession, "_setup"):
-        yield
-
-
-@pytest.fixture
-def installed() -> Iterator[None]:
-    with turned_on(session_reuse):
-        yield
+acapys_own_first, installed = speedup_fixtures(
+    session_reuse, AskarAnonCredsProfileSession, "_setup"
+)
 
 
 async def _store(tmp_path: Path, connections: int = 4) -> Store:
@@ -128,30 +119,35 @@ async def test_a_session_acapy_awaited_and_dropped_is_kept_for_the_next(
     assert await _handle_of_a_session(profile) is dropped
 
 
+async def _askars_own_session(store: Store) -> int:
+    """Askar's own session (not ACA-Py's, so not reused): it waits for a free connection."""
+    async with store.session() as own:
+        return await own.count("record")
+
+
+async def _scan(store: Store) -> int:
+    """A scan takes a connection of its own (idle session or not)."""
+    return len([row async for row in store.scan("record")])
+
+
 @pytest.mark.usefixtures("installed")
-async def test_an_idle_session_gives_its_connection_back_when_it_expires(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("idle_seconds", "needs_a_connection"),
+    [(0.05, _askars_own_session), (60, _scan)],
+    ids=["once-it-expires", "a-scan-at-once"],
+)
+async def test_the_idle_session_gives_its_connection_back(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    idle_seconds: float,
+    needs_a_connection: Callable[[Store], Awaitable[int]],
 ) -> None:
-    monkeypatch.setattr(session_reuse, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(session_reuse, "IDLE_SECONDS", idle_seconds)
     wallet = _profile(await _store(tmp_path, connections=1))
     await _handle_of_a_session(wallet)
-    assert wallet.store in session_reuse._idle  # it holds the store's only connection
+    assert wallet.store in session_reuse._idle  # holding the store's only connection
     async with asyncio.timeout(5):
-        async with wallet.store.session() as own:  # askar's own session waits for it
-            assert await own.count("record") == 0
-    assert wallet.store not in session_reuse._idle
-    await wallet.close()
-
-
-@pytest.mark.usefixtures("installed")
-async def test_a_scan_never_waits_for_the_idle_connection(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(session_reuse, "IDLE_SECONDS", 60)
-    wallet = _profile(await _store(tmp_path, connections=1))
-    await _handle_of_a_session(wallet)
-    async with asyncio.timeout(5):  # a scan takes a connection of its own
-        assert [row async for row in wallet.store.scan("record")] == []
+        assert await needs_a_connection(wallet.store) == 0
     assert wallet.store not in session_reuse._idle
     await wallet.close()
 

@@ -6,7 +6,6 @@ fuzzed admin routes) tests it through the real stack too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20Pre
 
 from ler_ledger import stored_records
 
-from .speedups import acapys_own, turned_on
+from .speedups import speedup_fixtures
 
 NOT_A_PROOF = {"proof": {"proofs": "not a list"}, "requested_proof": {}, "identifiers": []}
 
@@ -36,17 +35,7 @@ def _stored(pres: dict[str, Any]) -> dict[str, Any]:
     return {"connection_id": "c", "thread_id": "t", "state": "presentation-received", "pres": pres}
 
 
-@pytest.fixture(autouse=True)
-def acapys_own_first() -> Iterator[None]:
-    """Each test starts from ACA-Py's methods; the process's state is put back after."""
-    with acapys_own(stored_records, BaseRecord, "from_storage"):
-        yield
-
-
-@pytest.fixture
-def installed() -> Iterator[None]:
-    with turned_on(stored_records):
-        yield
+acapys_own_first, installed = speedup_fixtures(stored_records, BaseRecord, "from_storage")
 
 
 @pytest.mark.usefixtures("installed")
