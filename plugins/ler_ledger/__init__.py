@@ -134,6 +134,7 @@ async def setup(context: InjectionContext) -> None:
     from .endorsement.message_types import MESSAGE_TYPES
     from .holder import auto_present
     from .ledger import LedgerService
+    from .outbound_env import install as read_outbound_env_once
     from .schema_reuse import install as reuse_schemas
     from .session_reuse import install as reuse_sessions
     from .stored_records import install as trust_stored_records
@@ -143,6 +144,7 @@ async def setup(context: InjectionContext) -> None:
     trust_stored_records(not config.recheck_stored_attachments)  # no proof re-checked per read
     bound_the_cache(context, config.bounded_cache)  # accesses that do not slow as connections grow
     reuse_sessions(config.session_reuse)  # no askar session started and closed per record access
+    read_outbound_env_once(config.outbound_env_once)  # no thread hops per DIDComm message sent
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)

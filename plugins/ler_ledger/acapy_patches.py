@@ -1,10 +1,11 @@
-"""Replacing attributes of ACA-Py classes once per process, and putting them back.
+"""Replacing attributes of ACA-Py's classes (or modules) once per process, and putting them back.
 
-The speed-ups of :mod:`.schema_reuse` and :mod:`.stored_records`, and the tenants' exchange
-index (:mod:`.tenant_exchanges`), change how ACA-Py's own classes work inside our agents. Each
-replacement is made once, keeps the original (as found in the class's ``__dict__``: a
-classmethod stays a classmethod object; an inherited method as the base class gives it) and can
-be undone, so tests compare ACA-Py's behaviour with ours in one process.
+The speed-ups (:mod:`.schema_reuse`, :mod:`.stored_records`, :mod:`.session_reuse`,
+:mod:`.outbound_env`) and the tenants' exchange index (:mod:`.tenant_exchanges`) change how
+ACA-Py works inside our agents. Each replacement is made once, keeps the original (as found in
+the owner's ``__dict__``: a classmethod stays a classmethod object; an inherited method as the
+base class gives it) and can be undone, so tests compare ACA-Py's behaviour with ours in one
+process.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_originals: dict[tuple[type, str], Any] = {}
+_originals: dict[tuple[object, str], Any] = {}
 _INHERITED = object()  # the original came from a base class: restoring removes ours
 
 
-def replace(owner: type, name: str, make: Callable[[Any], Any]) -> None:
+def replace(owner: object, name: str, make: Callable[[Any], Any]) -> None:
     """Set ``owner.name`` to ``make(original)``, unless it was replaced already."""
     key = (owner, name)
     if key not in _originals:
@@ -25,12 +26,12 @@ def replace(owner: type, name: str, make: Callable[[Any], Any]) -> None:
         setattr(owner, name, make(getattr(owner, name) if original is _INHERITED else original))
 
 
-def replaced(owner: type, name: str) -> bool:
+def replaced(owner: object, name: str) -> bool:
     """Whether ``owner.name`` is ours now."""
     return (owner, name) in _originals
 
 
-def restore(owner: type, name: str) -> None:
+def restore(owner: object, name: str) -> None:
     """Put ACA-Py's ``owner.name`` back (nothing if it was not replaced)."""
     original = _originals.pop((owner, name), None)
     if original is _INHERITED:

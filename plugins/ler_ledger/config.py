@@ -18,6 +18,7 @@ Example (``--plugin-config plugins.yml``)::
       recheck_stored_attachments: false  # true: ACA-Py re-checks stored attachments at every read
       bounded_cache: true     # false: ACA-Py's in-memory cache (slows down as connections grow)
       session_reuse: true     # false: a new askar session for every wallet access
+      outbound_env_once: true # false: aiohttp looks for proxies and netrc before every message
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
@@ -70,6 +71,7 @@ class LerConfig:
     recheck_stored_attachments: bool = False  # ACA-Py's re-check at every read (.stored_records)
     bounded_cache: bool = True  # a cache that does not slow down as connections grow
     session_reuse: bool = True  # keep the askar session just closed for the next (.session_reuse)
+    outbound_env_once: bool = True  # proxies and netrc read at start (.outbound_env)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
@@ -120,6 +122,7 @@ class LerConfig:
             ),
             bounded_cache=_bool(raw.get("bounded_cache", True), "bounded_cache"),
             session_reuse=_bool(raw.get("session_reuse", True), "session_reuse"),
+            outbound_env_once=_bool(raw.get("outbound_env_once", True), "outbound_env_once"),
         )
 
 

@@ -41,6 +41,7 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
         True,
     )
     assert config.session_reuse is True
+    assert config.outbound_env_once is True
     switched = LerConfig.from_settings(
         settings(
             descriptor=str(ledger.descriptor_file),
@@ -48,11 +49,13 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
             recheck_stored_attachments=True,
             bounded_cache=False,
             session_reuse="false",
+            outbound_env_once=False,
         )
     )
     assert (switched.schema_reuse, switched.recheck_stored_attachments) == (False, True)
     assert switched.bounded_cache is False
     assert switched.session_reuse is False
+    assert switched.outbound_env_once is False
 
 
 def test_config_falls_back_to_environment(
