@@ -133,6 +133,7 @@ async def setup(context: InjectionContext) -> None:
     from .did_method import LER
     from .endorsement.message_types import MESSAGE_TYPES
     from .holder import auto_present
+    from .inline_pack import install as pack_inline
     from .ledger import LedgerService
     from .outbound_env import install as read_outbound_env_once
     from .schema_reuse import install as reuse_schemas
@@ -145,6 +146,7 @@ async def setup(context: InjectionContext) -> None:
     bound_the_cache(context, config.bounded_cache)  # accesses that do not slow as connections grow
     reuse_sessions(config.session_reuse)  # no askar session started and closed per record access
     read_outbound_env_once(config.outbound_env_once)  # no thread hops per DIDComm message sent
+    pack_inline(config.inline_pack)  # nor one to encrypt it
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)

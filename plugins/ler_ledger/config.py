@@ -19,6 +19,7 @@ Example (``--plugin-config plugins.yml``)::
       bounded_cache: true     # false: ACA-Py's in-memory cache (slows down as connections grow)
       session_reuse: true     # false: a new askar session for every wallet access
       outbound_env_once: true # false: aiohttp looks for proxies and netrc before every message
+      inline_pack: true       # false: ACA-Py packs outbound DIDComm messages in a worker thread
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
@@ -72,6 +73,7 @@ class LerConfig:
     bounded_cache: bool = True  # a cache that does not slow down as connections grow
     session_reuse: bool = True  # keep the askar session just closed for the next (.session_reuse)
     outbound_env_once: bool = True  # proxies and netrc read at start (.outbound_env)
+    inline_pack: bool = True  # pack DIDComm messages on the event loop (.inline_pack)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
@@ -123,6 +125,7 @@ class LerConfig:
             bounded_cache=_bool(raw.get("bounded_cache", True), "bounded_cache"),
             session_reuse=_bool(raw.get("session_reuse", True), "session_reuse"),
             outbound_env_once=_bool(raw.get("outbound_env_once", True), "outbound_env_once"),
+            inline_pack=_bool(raw.get("inline_pack", True), "inline_pack"),
         )
 
 

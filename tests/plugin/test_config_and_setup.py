@@ -42,6 +42,7 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
     )
     assert config.session_reuse is True
     assert config.outbound_env_once is True
+    assert config.inline_pack is True
     switched = LerConfig.from_settings(
         settings(
             descriptor=str(ledger.descriptor_file),
@@ -50,12 +51,14 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
             bounded_cache=False,
             session_reuse="false",
             outbound_env_once=False,
+            inline_pack="false",
         )
     )
     assert (switched.schema_reuse, switched.recheck_stored_attachments) == (False, True)
     assert switched.bounded_cache is False
     assert switched.session_reuse is False
     assert switched.outbound_env_once is False
+    assert switched.inline_pack is False
 
 
 def test_config_falls_back_to_environment(
