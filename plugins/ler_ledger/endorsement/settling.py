@@ -77,11 +77,11 @@ async def _run(root: Profile) -> None:
                 await abandon_stalled(root, config.exchange_timeout, only=only)
             except Exception:
                 LOGGER.exception("could not check for stalled exchanges; retrying later")
-            try:
-                if hosted:
+            if hosted:
+                try:
                     await abandon_stalled_tenants(root, config.exchange_timeout)
-            except Exception:
-                LOGGER.exception("could not check tenants' stalled exchanges; retrying later")
+                except Exception:
+                    LOGGER.exception("could not check tenants' stalled exchanges; retrying later")
         rounds += 1
         await run_sweeps(root)  # other plugins' hooks (ler_ledger.register_sweep)
         for name, profile in list(_open.items()):
