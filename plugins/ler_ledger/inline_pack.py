@@ -6,7 +6,8 @@ message the encryption (a key agreement per recipient and a symmetric cipher) ta
 of a millisecond, less than the hop: handing the work to the thread, waking it, and waking the
 event loop again with the result. Packing on the loop, as unpacking already is, saves about 1 %
 of a benchmark flow's CPU. The result and the errors are ACA-Py's: the same askar call makes
-the same envelope, and a missing sender key or message is refused the same way.
+the same envelope, and a missing sender key or message is refused the same way. The sender's
+key comes through :mod:`.didcomm_keys` (held, unless that is off).
 
 Plugin config ``ler.inline_pack: false`` keeps ACA-Py's worker thread.
 """
@@ -22,6 +23,7 @@ from acapy_agent.wallet.error import WalletError, WalletNotFoundError
 from aries_askar import AskarError
 
 from .acapy_patches import replace, restore
+from .didcomm_keys import own_key
 
 LOGGER = logging.getLogger(__name__)
 
@@ -35,10 +37,9 @@ async def pack_inline(
     try:
         sender = None
         if from_verkey:
-            entry = await wallet._session.handle.fetch_key(from_verkey)
-            if not entry:
+            sender = await own_key(wallet._session, from_verkey)
+            if sender is None:
                 raise WalletNotFoundError("Missing key for pack operation")
-            sender = entry.key
         return pack_message(to_verkeys, sender, message)
     except AskarError as err:
         raise WalletError("Exception when packing message") from err
