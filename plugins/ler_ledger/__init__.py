@@ -131,11 +131,13 @@ async def setup(context: InjectionContext) -> None:
     from .did import completions as did_completions
     from .did.resolver import LerDIDResolver
     from .did_method import LER
+    from .didcomm_keys import install as hold_didcomm_keys
     from .endorsement.message_types import MESSAGE_TYPES
     from .holder import auto_present
     from .inline_pack import install as pack_inline
     from .ledger import LedgerService
     from .outbound_env import install as read_outbound_env_once
+    from .record_saves import install as lean_record_saves
     from .schema_reuse import install as reuse_schemas
     from .session_reuse import install as reuse_sessions
     from .stored_records import install as trust_stored_records
@@ -147,6 +149,8 @@ async def setup(context: InjectionContext) -> None:
     reuse_sessions(config.session_reuse)  # no askar session started and closed per record access
     read_outbound_env_once(config.outbound_env_once)  # no thread hops per DIDComm message sent
     pack_inline(config.inline_pack)  # nor one to encrypt it
+    hold_didcomm_keys(config.didcomm_key_cache)  # nor a wallet read for its key
+    lean_record_saves(config.lean_record_saves)  # records serialized only for what reads them
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)

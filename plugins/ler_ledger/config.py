@@ -20,6 +20,8 @@ Example (``--plugin-config plugins.yml``)::
       session_reuse: true     # false: a new askar session for every wallet access
       outbound_env_once: true # false: aiohttp looks for proxies and netrc before every message
       inline_pack: true       # false: ACA-Py packs outbound DIDComm messages in a worker thread
+      didcomm_key_cache: true # false: the wallet's key is read for every DIDComm message
+      lean_record_saves: true # false: ACA-Py serializes a saved record for a log line and event
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
@@ -74,6 +76,8 @@ class LerConfig:
     session_reuse: bool = True  # keep the askar session just closed for the next (.session_reuse)
     outbound_env_once: bool = True  # proxies and netrc read at start (.outbound_env)
     inline_pack: bool = True  # pack DIDComm messages on the event loop (.inline_pack)
+    didcomm_key_cache: bool = True  # hold the wallet's DIDComm keys once read (.didcomm_keys)
+    lean_record_saves: bool = True  # serialize a saved record only if read (.record_saves)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
@@ -126,6 +130,8 @@ class LerConfig:
             session_reuse=_bool(raw.get("session_reuse", True), "session_reuse"),
             outbound_env_once=_bool(raw.get("outbound_env_once", True), "outbound_env_once"),
             inline_pack=_bool(raw.get("inline_pack", True), "inline_pack"),
+            didcomm_key_cache=_bool(raw.get("didcomm_key_cache", True), "didcomm_key_cache"),
+            lean_record_saves=_bool(raw.get("lean_record_saves", True), "lean_record_saves"),
         )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from uuid import uuid4
 
 from acapy_agent.core.profile import Profile, ProfileSession
+from acapy_agent.messaging.models.base_record import BaseRecord
 from acapy_agent.storage.base import BaseStorage
 from acapy_agent.storage.error import StorageDuplicateError, StorageNotFoundError
 from acapy_agent.storage.record import StorageRecord
@@ -93,18 +94,16 @@ def _waiting(record: CredEx | PresEx) -> bool:
 def install() -> None:
     """Index tenants' exchanges as they are saved (once per process)."""
     for record_type in KINDS.values():
-        replace(record_type, "save", _indexed)
+        replace(record_type, "save", lambda _: _indexed_save)
 
 
-def _indexed(saving: Callable[..., Awaitable[str]]) -> Callable[..., Awaitable[str]]:
-    async def save(self: Any, session: ProfileSession, *args: Any, **kwargs: Any) -> str:
-        key = await INDEX.before_save(self, session)
-        saved = await saving(self, session, *args, **kwargs)
-        if key is not None:
-            INDEX.after_save(self, key)
-        return saved
-
-    return save
+async def _indexed_save(self: Any, session: ProfileSession, *args: Any, **kwargs: Any) -> str:
+    """``BaseRecord.save`` (as it is now: ACA-Py's, or :mod:`.record_saves`'), indexed."""
+    key = await INDEX.before_save(self, session)
+    saved = await BaseRecord.save(self, session, *args, **kwargs)
+    if key is not None:
+        INDEX.after_save(self, key)
+    return saved
 
 
 async def abandon_stalled_tenants(

@@ -43,6 +43,8 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
     assert config.session_reuse is True
     assert config.outbound_env_once is True
     assert config.inline_pack is True
+    assert config.didcomm_key_cache is True
+    assert config.lean_record_saves is True
     switched = LerConfig.from_settings(
         settings(
             descriptor=str(ledger.descriptor_file),
@@ -52,6 +54,8 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
             session_reuse="false",
             outbound_env_once=False,
             inline_pack="false",
+            didcomm_key_cache=False,
+            lean_record_saves="false",
         )
     )
     assert (switched.schema_reuse, switched.recheck_stored_attachments) == (False, True)
@@ -59,6 +63,8 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
     assert switched.session_reuse is False
     assert switched.outbound_env_once is False
     assert switched.inline_pack is False
+    assert switched.didcomm_key_cache is False
+    assert switched.lean_record_saves is False
 
 
 def test_config_falls_back_to_environment(
