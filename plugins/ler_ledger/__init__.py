@@ -140,6 +140,7 @@ async def setup(context: InjectionContext) -> None:
     from .record_saves import install as lean_record_saves
     from .schema_reuse import install as reuse_schemas
     from .session_reuse import install as reuse_sessions
+    from .settings_copy import install as copy_settings_at_once
     from .stored_records import install as trust_stored_records
 
     config = LerConfig.from_settings(context.settings)
@@ -151,6 +152,7 @@ async def setup(context: InjectionContext) -> None:
     pack_inline(config.inline_pack)  # nor one to encrypt it
     hold_didcomm_keys(config.didcomm_key_cache)  # nor a wallet read for its key
     lean_record_saves(config.lean_record_saves)  # records serialized only for what reads them
+    copy_settings_at_once(config.settings_copy)  # each session's settings, a dictionary copy
     context.injector.bind_instance(LedgerService, LedgerService(config))
 
     methods = context.inject_or(DIDMethods)

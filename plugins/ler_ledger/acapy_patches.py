@@ -1,11 +1,12 @@
 """Replacing attributes of ACA-Py's classes (or modules) once per process, and putting them back.
 
 The speed-ups (:mod:`.schema_reuse`, :mod:`.stored_records`, :mod:`.session_reuse`,
-:mod:`.outbound_env`, :mod:`.inline_pack`, :mod:`.didcomm_keys`, :mod:`.record_saves`) and the
-tenants' exchange index (:mod:`.tenant_exchanges`) change how ACA-Py works inside our agents.
-Each replacement is made once, keeps the original (as found in the owner's ``__dict__``: a
-classmethod stays a classmethod object; an inherited method as the base class gives it) and can
-be undone, so tests compare ACA-Py's behaviour with ours in one process.
+:mod:`.outbound_env`, :mod:`.inline_pack`, :mod:`.didcomm_keys`, :mod:`.record_saves`,
+:mod:`.settings_copy`) and the tenants' exchange index (:mod:`.tenant_exchanges`) change how
+ACA-Py works inside our agents. Each replacement is made once, keeps the original (as found in
+the owner's ``__dict__``: a classmethod stays a classmethod object; an inherited method as the
+base class gives it) and can be undone, so tests compare ACA-Py's behaviour with ours in one
+process.
 """
 
 from __future__ import annotations

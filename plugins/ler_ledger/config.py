@@ -22,6 +22,7 @@ Example (``--plugin-config plugins.yml``)::
       inline_pack: true       # false: ACA-Py packs outbound DIDComm messages in a worker thread
       didcomm_key_cache: true # false: the wallet's key is read for every DIDComm message
       lean_record_saves: true # false: ACA-Py serializes a saved record for a log line and event
+      settings_copy: true     # false: ACA-Py copies the settings one by one for every session
 
 Single values can also be given on the command line, e.g. ``-o ler.endorsement.role=endorser``.
 """
@@ -78,6 +79,7 @@ class LerConfig:
     inline_pack: bool = True  # pack DIDComm messages on the event loop (.inline_pack)
     didcomm_key_cache: bool = True  # hold the wallet's DIDComm keys once read (.didcomm_keys)
     lean_record_saves: bool = True  # serialize a saved record only if read (.record_saves)
+    settings_copy: bool = True  # copy settings as a dictionary (.settings_copy)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LerConfig:
@@ -132,6 +134,7 @@ class LerConfig:
             inline_pack=_bool(raw.get("inline_pack", True), "inline_pack"),
             didcomm_key_cache=_bool(raw.get("didcomm_key_cache", True), "didcomm_key_cache"),
             lean_record_saves=_bool(raw.get("lean_record_saves", True), "lean_record_saves"),
+            settings_copy=_bool(raw.get("settings_copy", True), "settings_copy"),
         )
 
 

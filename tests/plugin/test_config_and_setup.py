@@ -45,6 +45,7 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
     assert config.inline_pack is True
     assert config.didcomm_key_cache is True
     assert config.lean_record_saves is True
+    assert config.settings_copy is True
     switched = LerConfig.from_settings(
         settings(
             descriptor=str(ledger.descriptor_file),
@@ -56,6 +57,7 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
             inline_pack="false",
             didcomm_key_cache=False,
             lean_record_saves="false",
+            settings_copy=False,
         )
     )
     assert (switched.schema_reuse, switched.recheck_stored_attachments) == (False, True)
@@ -65,6 +67,7 @@ def test_config_from_namespaced_plugin_config(ledger: LedgerUp) -> None:
     assert switched.inline_pack is False
     assert switched.didcomm_key_cache is False
     assert switched.lean_record_saves is False
+    assert switched.settings_copy is False
 
 
 def test_config_falls_back_to_environment(
