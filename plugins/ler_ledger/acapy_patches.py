@@ -11,8 +11,14 @@ process.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
+
+LOGGER = logging.getLogger(__name__)
+
+#: a replacement: owner, attribute name, and what makes ours from ACA-Py's original
+Patch = tuple[object, str, Callable[[Any], Any]]
 
 _originals: dict[tuple[object, str], Any] = {}
 _INHERITED = object()  # the original came from a base class: restoring removes ours
@@ -39,3 +45,19 @@ def restore(owner: object, name: str) -> None:
         delattr(owner, name)
     elif original is not None:
         setattr(owner, name, original)
+
+
+def install_all(patches: Sequence[Patch], on: bool, off: str) -> bool:
+    """Make every replacement of a speed-up if ``on`` (else log ``off``); whether they are made."""
+    if not on:
+        LOGGER.info(off)
+        return False
+    for owner, name, make in patches:
+        replace(owner, name, make)
+    return True
+
+
+def restore_all(patches: Sequence[Patch]) -> None:
+    """Put ACA-Py's attributes of a speed-up back."""
+    for owner, name, _ in patches:
+        restore(owner, name)

@@ -61,6 +61,20 @@ class VerifierConfig:
     accreditation_types: tuple[str, ...] = ()
 
 
+#: the on/off settings of the speed-ups (``LerConfig`` fields, read with their defaults)
+SWITCHES = (
+    "schema_reuse",
+    "recheck_stored_attachments",
+    "bounded_cache",
+    "session_reuse",
+    "outbound_env_once",
+    "inline_pack",
+    "didcomm_key_cache",
+    "lean_record_saves",
+    "settings_copy",
+)
+
+
 @dataclass(frozen=True)
 class LerConfig:
     """The plugin's settings."""
@@ -124,17 +138,7 @@ class LerConfig:
             ),
             cache_ttl=int(raw.get("cache_ttl", 30)),
             exchange_timeout=float(raw.get("exchange_timeout", 300.0)),
-            schema_reuse=_bool(raw.get("schema_reuse", True), "schema_reuse"),
-            recheck_stored_attachments=_bool(
-                raw.get("recheck_stored_attachments", False), "recheck_stored_attachments"
-            ),
-            bounded_cache=_bool(raw.get("bounded_cache", True), "bounded_cache"),
-            session_reuse=_bool(raw.get("session_reuse", True), "session_reuse"),
-            outbound_env_once=_bool(raw.get("outbound_env_once", True), "outbound_env_once"),
-            inline_pack=_bool(raw.get("inline_pack", True), "inline_pack"),
-            didcomm_key_cache=_bool(raw.get("didcomm_key_cache", True), "didcomm_key_cache"),
-            lean_record_saves=_bool(raw.get("lean_record_saves", True), "lean_record_saves"),
-            settings_copy=_bool(raw.get("settings_copy", True), "settings_copy"),
+            **{name: _bool(raw.get(name, getattr(cls, name)), name) for name in SWITCHES},
         )
 
 

@@ -14,7 +14,6 @@ Plugin config ``ler.didcomm_key_cache: false`` reads the key for every message.
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,7 @@ from acapy_agent.wallet.askar import AskarWallet
 from acapy_agent.wallet.error import WalletError
 from aries_askar import AskarError, Key, Store
 
-from .acapy_patches import replace, replaced, restore
-
-LOGGER = logging.getLogger(__name__)
+from .acapy_patches import Patch, install_all, replaced, restore_all
 
 KEYS_PER_WALLET = 1024  # an agent's own keys in use: one per connection, and its public DID's
 WALLETS_PER_STORE = 1024  # a hosted agent's tenants sharing one store
@@ -99,16 +96,15 @@ async def unpack_with_held_keys(wallet: AskarWallet, enc_message: bytes) -> tupl
     return message.decode("utf-8"), sender, recipient
 
 
+PATCHES: tuple[Patch, ...] = ((AskarWallet, "unpack_message", lambda _: unpack_with_held_keys),)
+
+
 def install(on: bool = True) -> bool:
     """Hold DIDComm keys (ACA-Py patched once per process) if ``on``; whether it does."""
-    if not on:
-        LOGGER.info("DIDComm keys are read from the wallet for every message")
-        return False
-    replace(AskarWallet, "unpack_message", lambda _: unpack_with_held_keys)
-    return True
+    return install_all(PATCHES, on, "DIDComm keys are read from the wallet for every message")
 
 
 def uninstall() -> None:
     """Put ACA-Py's method back and forget the held keys (tests compare both)."""
-    restore(AskarWallet, "unpack_message")
+    restore_all(PATCHES)
     _held.clear()

@@ -14,7 +14,6 @@ Plugin config ``ler.inline_pack: false`` keeps ACA-Py's worker thread.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from acapy_agent.askar.didcomm.v1 import pack_message
@@ -22,10 +21,8 @@ from acapy_agent.wallet.askar import AskarWallet
 from acapy_agent.wallet.error import WalletError, WalletNotFoundError
 from aries_askar import AskarError
 
-from .acapy_patches import replace, restore
+from .acapy_patches import Patch, install_all, restore_all
 from .didcomm_keys import own_key
-
-LOGGER = logging.getLogger(__name__)
 
 
 async def pack_inline(
@@ -45,15 +42,14 @@ async def pack_inline(
         raise WalletError("Exception when packing message") from err
 
 
+PATCHES: tuple[Patch, ...] = ((AskarWallet, "pack_message", lambda _: pack_inline),)
+
+
 def install(on: bool = True) -> bool:
     """Pack on the event loop (ACA-Py patched once per process) if ``on``; whether it does."""
-    if not on:
-        LOGGER.info("outbound DIDComm messages are packed in a worker thread")
-        return False
-    replace(AskarWallet, "pack_message", lambda _: pack_inline)
-    return True
+    return install_all(PATCHES, on, "outbound DIDComm messages are packed in a worker thread")
 
 
 def uninstall() -> None:
     """Put ACA-Py's method back (tests compare both)."""
-    restore(AskarWallet, "pack_message")
+    restore_all(PATCHES)

@@ -14,7 +14,6 @@ Plugin config ``ler.outbound_env_once: false`` keeps ACA-Py's looks before every
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,9 +21,7 @@ from acapy_agent.transport.outbound import http
 from aiohttp import ClientSession
 from aiohttp.helpers import netrc_from_env, proxies_from_env
 
-from .acapy_patches import replace, restore
-
-LOGGER = logging.getLogger(__name__)
+from .acapy_patches import Patch, install_all, restore_all
 
 
 def environment_in_use() -> bool:
@@ -41,15 +38,16 @@ def _session(original: Callable[..., ClientSession]) -> Callable[..., ClientSess
     return session
 
 
+PATCHES: tuple[Patch, ...] = ((http, "ClientSession", _session),)
+
+
 def install(on: bool = True) -> bool:
     """Read the environment once per outbound session (ACA-Py patched once) if ``on``."""
-    if not on:
-        LOGGER.info("outbound DIDComm looks for proxies and netrc before every message")
-        return False
-    replace(http, "ClientSession", _session)
-    return True
+    return install_all(
+        PATCHES, on, "outbound DIDComm looks for proxies and netrc before every message"
+    )
 
 
 def uninstall() -> None:
     """Put ACA-Py's session back (tests compare both)."""
-    restore(http, "ClientSession")
+    restore_all(PATCHES)

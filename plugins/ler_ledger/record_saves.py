@@ -37,7 +37,7 @@ from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20Pre
 from acapy_agent.storage.base import BaseStorage
 from marshmallow import EXCLUDE, Schema
 
-from .acapy_patches import replace, restore
+from .acapy_patches import Patch, install_all, restore_all
 
 LOGGER = logging.getLogger(__name__)
 
@@ -126,10 +126,15 @@ async def post_save(
         await self.emit_event(session, event_payload(self, session))
 
 
+PATCHES: tuple[Patch, ...] = (
+    (BaseRecord, "save", lambda _: save),
+    (BaseRecord, "post_save", lambda _: post_save),
+)
+
+
 def install(on: bool = True) -> bool:
     """Lean record saves (ACA-Py patched once per process) if ``on``; whether they are."""
-    if not on:
-        LOGGER.info("records are serialized for every save's log line and event")
+    if not install_all(PATCHES, on, "records are serialized for every save's log line and event"):
         return False
     for record_type, webhook in WEBHOOKS.items():
         schema = state_schema(record_type, webhook)
@@ -137,13 +142,10 @@ def install(on: bool = True) -> bool:
             LOGGER.warning("%s: its events carry the whole record", record_type.__name__)
         else:
             _state_schemas[record_type] = schema
-    replace(BaseRecord, "save", lambda _: save)
-    replace(BaseRecord, "post_save", lambda _: post_save)
     return True
 
 
 def uninstall() -> None:
     """Put ACA-Py's methods back (tests compare both)."""
-    restore(BaseRecord, "save")
-    restore(BaseRecord, "post_save")
+    restore_all(PATCHES)
     _state_schemas.clear()

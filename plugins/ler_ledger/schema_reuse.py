@@ -22,7 +22,6 @@ config ``ler.schema_reuse: false`` keeps ACA-Py's own methods (to compare).
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -32,9 +31,7 @@ from acapy_agent.messaging.decorators.default import DecoratorSet
 from acapy_agent.messaging.models import base
 from marshmallow import EXCLUDE, ValidationError
 
-from .acapy_patches import replace, restore
-
-LOGGER = logging.getLogger(__name__)
+from .acapy_patches import Patch, install_all, restore_all
 
 #: idle instances kept per (schema class, unknown); more are built when calls overlap
 POOL_SIZE = 4
@@ -107,20 +104,21 @@ def _fresh_decorators(extract: Any) -> Any:
     return extract_decorators
 
 
+PATCHES: tuple[Patch, ...] = (
+    (base.BaseModel, "deserialize", lambda _: classmethod(deserialize)),
+    (base.BaseModel, "serialize", lambda _: serialize),
+    (AgentMessageSchema, "extract_decorators", _fresh_decorators),
+)
+
+
 def install(on: bool = True) -> bool:
     """Patch ACA-Py's BaseModel (once per process) if ``on``; whether it is patched."""
-    if not on:
-        LOGGER.info("schema reuse off: ACA-Py builds a schema per (de)serialization")
-        return False
-    replace(base.BaseModel, "deserialize", lambda _: classmethod(deserialize))
-    replace(base.BaseModel, "serialize", lambda _: serialize)
-    replace(AgentMessageSchema, "extract_decorators", _fresh_decorators)
-    return True
+    return install_all(
+        PATCHES, on, "schema reuse off: ACA-Py builds a schema per (de)serialization"
+    )
 
 
 def uninstall() -> None:
     """Put ACA-Py's own methods back and drop the pools (tests compare both)."""
-    restore(base.BaseModel, "deserialize")
-    restore(base.BaseModel, "serialize")
-    restore(AgentMessageSchema, "extract_decorators")
+    restore_all(PATCHES)
     _pools.clear()

@@ -32,7 +32,7 @@ from acapy_agent.askar.profile_anon import AskarAnonCredsProfileSession
 from acapy_agent.askar.store import AskarOpenStore
 from aries_askar import Session, Store
 
-from .acapy_patches import replace, restore
+from .acapy_patches import Patch, install_all, restore_all
 
 LOGGER = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _scan(original: Callable[..., Any]) -> Callable[..., Any]:
     return scan
 
 
-_PATCHES = (
+PATCHES: tuple[Patch, ...] = (
     (AskarAnonCredsProfileSession, "_setup", _setup),
     (AskarAnonCredsProfileSession, "_teardown", _teardown),
     (AskarAnonCredsProfileSession, "__del__", _dropped),
@@ -165,18 +165,14 @@ _PATCHES = (
 
 def install(on: bool = True) -> bool:
     """Reuse askar sessions (ACA-Py patched once per process) if ``on``; whether it does."""
-    if not on:
-        LOGGER.info("session reuse off: an askar session is started for every wallet access")
-        return False
-    for owner, name, make in _PATCHES:
-        replace(owner, name, make)
-    return True
+    return install_all(
+        PATCHES, on, "session reuse off: an askar session is started for every wallet access"
+    )
 
 
 def uninstall() -> None:
     """Put ACA-Py's own methods back and drop the idle sessions (tests compare both)."""
-    for owner, name, _ in _PATCHES:
-        restore(owner, name)
+    restore_all(PATCHES)
     for idle in list(_idle.values()):
         idle.expiry.cancel()
     _idle.clear()

@@ -12,15 +12,12 @@ Plugin config ``ler.settings_copy: false`` keeps ACA-Py's.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from acapy_agent.config.settings import Settings
 
-from .acapy_patches import replace, restore
-
-LOGGER = logging.getLogger(__name__)
+from .acapy_patches import Patch, install_all, restore_all
 
 
 def _copying(original: Callable[..., None]) -> Callable[..., None]:
@@ -34,15 +31,14 @@ def _copying(original: Callable[..., None]) -> Callable[..., None]:
     return __init__
 
 
+PATCHES: tuple[Patch, ...] = ((Settings, "__init__", _copying),)
+
+
 def install(on: bool = True) -> bool:
     """Copy settings dictionaries (ACA-Py patched once per process) if ``on``; whether it does."""
-    if not on:
-        LOGGER.info("settings are copied one by one, as ACA-Py does")
-        return False
-    replace(Settings, "__init__", _copying)
-    return True
+    return install_all(PATCHES, on, "settings are copied one by one, as ACA-Py does")
 
 
 def uninstall() -> None:
     """Put ACA-Py's method back (tests compare both)."""
-    restore(Settings, "__init__")
+    restore_all(PATCHES)

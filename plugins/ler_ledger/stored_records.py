@@ -15,7 +15,6 @@ Plugin config ``ler.recheck_stored_attachments: true`` keeps ACA-Py's behaviour 
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -37,9 +36,7 @@ from acapy_agent.protocols.present_proof.v2_0.messages.pres_request import (
     V20PresRequestSchema,
 )
 
-from .acapy_patches import replace, restore
-
-LOGGER = logging.getLogger(__name__)
+from .acapy_patches import Patch, install_all, restore_all
 
 #: the message schemas whose ``validate_fields`` hook checks attachments by format
 SCHEMAS = (
@@ -82,19 +79,19 @@ def _unless_stored(check: Callable[..., Any]) -> Callable[..., Any]:
     return validate_fields
 
 
+PATCHES: tuple[Patch, ...] = (
+    (BaseRecord, "from_storage", lambda original: _from_storage(original.__func__)),
+    *((schema, "validate_fields", _unless_stored) for schema in SCHEMAS),
+)
+
+
 def install(on: bool = True) -> bool:
     """Skip the check for records read from the wallet (patched once per process) if ``on``."""
-    if not on:
-        LOGGER.info("stored exchange records have their attachments checked at every read")
-        return False
-    replace(BaseRecord, "from_storage", lambda original: _from_storage(original.__func__))
-    for schema in SCHEMAS:
-        replace(schema, "validate_fields", _unless_stored)
-    return True
+    return install_all(
+        PATCHES, on, "stored exchange records have their attachments checked at every read"
+    )
 
 
 def uninstall() -> None:
     """Put ACA-Py's own methods back (tests compare both)."""
-    restore(BaseRecord, "from_storage")
-    for schema in SCHEMAS:
-        restore(schema, "validate_fields")
+    restore_all(PATCHES)
