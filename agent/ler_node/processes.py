@@ -166,13 +166,20 @@ class ProcessFiles:
                 os.killpg(pid, signal.SIGTERM)
         return pid
 
-    def kill(self) -> bool:
-        """SIGKILL the process group at once, as a crash would; False if it was not running."""
+    def kill(self, timeout: float = 10.0) -> bool:
+        """SIGKILL the process group, as a crash would; False if it was not running.
+
+        Returns once the process is gone (``timeout`` at most), so that a restart finds its ports
+        and admin API free rather than those of the dying process.
+        """
         pid = self.pid()
         if pid is None:
             return False
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while self.pid() is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
         return True
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
 import pytest
@@ -36,16 +35,9 @@ FINAL_EXCHANGE = {"done", "abandoned", "credential-revoked"}
 
 
 def sigkill(files: ProcessFiles) -> None:
-    """Kill a process of the network (its whole group) the hard way; return once it is gone.
-
-    A restart right after the signal could otherwise still find the dying process's port or
-    admin API (the signal is delivered, the process not yet reaped).
-    """
-    assert files.kill(), f"{files.name} is not running"
-    deadline = time.monotonic() + 10
-    while files.pid() is not None:
-        assert time.monotonic() < deadline, f"{files.name} outlived SIGKILL for 10 s"
-        time.sleep(0.02)
+    """Kill a process of the network (its whole group) the hard way; return once it is gone."""
+    assert files.kill(timeout=10), f"{files.name} is not running"
+    assert files.pid() is None, f"{files.name} outlived SIGKILL for 10 s"
 
 
 async def restart(network: Network) -> None:
