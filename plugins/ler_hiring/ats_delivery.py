@@ -206,7 +206,9 @@ class AtsDeliveries:
                     continue
                 if waiting:
                     soonest = min(soonest, *waiting)
-                elif self._stores.get(key) is kept:  # nothing left: served again when queued
+                elif not self._wake.is_set():
+                    # nothing left, and nothing queued since this pass began (``start`` sets
+                    # the wake flag): served again when something is queued
                     del self._stores[key]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, soonest - time.time()))

@@ -231,6 +231,42 @@ async def test_a_delivery_that_keeps_failing_is_kept_as_failed_and_can_be_retrie
         await wallet.store.close()
 
 
+class PausedScan(AskarDeliveries):
+    """A store whose second ``queued`` read pauses, after reading, until told to go on."""
+
+    def __init__(self, kept: Store) -> None:
+        super().__init__(kept)
+        self.reads, self.paused, self.go_on = 0, asyncio.Event(), asyncio.Event()
+
+    async def queued(self) -> list[dict]:
+        found = await super().queued()
+        self.reads += 1
+        if self.reads == 2:
+            self.paused.set()
+            await self.go_on.wait()
+        return found
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_report_queued_while_the_worker_finds_the_wallet_empty_is_delivered(
+    ats: Ats, secret_file: Path, tmp_path: Path
+) -> None:
+    # the worker's pass reads the queue (empty) and, before it drops the wallet as having
+    # nothing left, a report is queued there: the wallet must stay served
+    wallet = PausedScan((await open_store(tmp_path, provision=True)).store)
+    deliveries = AtsDeliveries(config(ats.url, secret_file), poll=0.05)
+    deliveries.start(wallet)
+    try:
+        await asyncio.wait_for(wallet.paused.wait(), 5)
+        delivery = await deliveries.enqueue(wallet, {"report": {"n": 1}})
+        wallet.go_on.set()
+        await until(lambda: _delivered(wallet, delivery["delivery_id"]), "delivery", 5)
+        assert len(ats.received) == 1
+    finally:
+        await deliveries.stop()
+        await wallet.store.close()
+
+
 async def _attempted(wallet: AskarDeliveries, key: str) -> dict | None:
     delivery = await wallet.load(key)
     return delivery if delivery["attempts"] else None
