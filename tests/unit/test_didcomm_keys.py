@@ -13,7 +13,6 @@ import pytest
 from acapy_agent.askar.profile import AskarProfile
 from acapy_agent.core.profile import Profile
 from acapy_agent.utils.testing import create_test_profile
-from acapy_agent.wallet.askar import AskarWallet
 from acapy_agent.wallet.base import BaseWallet
 from acapy_agent.wallet.error import WalletError, WalletNotFoundError
 from acapy_agent.wallet.key_type import ED25519
@@ -21,9 +20,10 @@ from aries_askar import Session
 
 from ler_ledger import didcomm_keys, inline_pack
 
-from .speedups import speedup_fixtures
+from .speedups import speedup_fixtures, turned_on
 
-acapys_own_first, installed = speedup_fixtures(didcomm_keys, AskarWallet, "unpack_message")
+acapys_own_first, installed = speedup_fixtures(didcomm_keys)
+packing_inline = turned_on(inline_pack)  # packing reads its sender key through held keys
 MESSAGE = '{"@type": "https://didcomm.org/trust_ping/1.0/ping", "@id": "1"}'
 SEED = "ler-node-didcomm-keys-test-seed!"  # 32 bytes: the same key in two wallets
 
@@ -59,14 +59,6 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(Session, "fetch_key", counted)
     yield names
-
-
-@pytest.fixture
-def packing_inline() -> Iterator[None]:
-    was_on = inline_pack.install()
-    yield
-    if was_on:
-        inline_pack.uninstall()
 
 
 async def _pack(profile: Profile, to: str, sender: str | None = None) -> bytes:

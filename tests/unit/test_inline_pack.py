@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 import pytest
 from acapy_agent.core.profile import Profile
 from acapy_agent.utils.testing import create_test_profile
-from acapy_agent.wallet.askar import AskarWallet
 from acapy_agent.wallet.base import BaseWallet
 from acapy_agent.wallet.error import WalletError, WalletNotFoundError
 from acapy_agent.wallet.key_type import ED25519
@@ -21,7 +20,7 @@ from ler_ledger import inline_pack
 
 from .speedups import speedup_fixtures
 
-acapys_own_first, installed = speedup_fixtures(inline_pack, AskarWallet, "pack_message")
+acapys_own_first, installed = speedup_fixtures(inline_pack)
 NOT_IN_THE_WALLET = "11111111111111111111111111111111"  # a verkey no key of the wallet has
 MESSAGE = '{"@type": "https://didcomm.org/trust_ping/1.0/ping", "@id": "1"}'
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from acapy_agent.transport.outbound import http
 from acapy_agent.transport.outbound.http import HttpTransport
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -21,7 +20,7 @@ from ler_ledger import outbound_env
 
 from .speedups import speedup_fixtures
 
-acapys_own_first, installed = speedup_fixtures(outbound_env, http, "ClientSession")
+acapys_own_first, installed = speedup_fixtures(outbound_env)
 PROFILE = SimpleNamespace(settings={})  # what the transport reads of the sending agent
 
 

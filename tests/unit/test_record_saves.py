@@ -32,7 +32,7 @@ from ler_ledger.acapy_patches import replaced, restore
 
 from .speedups import speedup_fixtures
 
-acapys_own_first, installed = speedup_fixtures(record_saves, BaseRecord, "save")
+acapys_own_first, installed = speedup_fixtures(record_saves)
 ANONCREDS = V20PresFormat.Format.ANONCREDS.aries
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z?")

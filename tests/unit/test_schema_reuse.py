@@ -63,7 +63,7 @@ def _samples() -> list[tuple[type[BaseModel], dict[str, Any]]]:
     ]
 
 
-acapys_own_first, installed = speedup_fixtures(schema_reuse, BaseModel, "serialize")
+acapys_own_first, installed = speedup_fixtures(schema_reuse)
 
 
 def _round_trip(cls: type[BaseModel], data: dict[str, Any]) -> tuple[Any, Any, Any]:

@@ -25,9 +25,7 @@ from ler_ledger.acapy_patches import replaced
 
 from .speedups import speedup_fixtures
 
-acapys_own_first, installed = speedup_fixtures(
-    session_reuse, AskarAnonCredsProfileSession, "_setup"
-)
+acapys_own_first, installed = speedup_fixtures(session_reuse)
 
 
 async def _store(tmp_path: Path, connections: int = 4) -> Store:

@@ -16,7 +16,7 @@ from ler_ledger import settings_copy
 
 from .speedups import speedup_fixtures
 
-acapys_own_first, installed = speedup_fixtures(settings_copy, Settings, "__init__")
+acapys_own_first, installed = speedup_fixtures(settings_copy)
 VALUES = {"wallet.type": "askar-anoncreds", "debug.webhooks": False, "plugin_config": {"a": 1}}
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from acapy_agent.messaging.decorators.attach_decorator import AttachDecorator
 from acapy_agent.messaging.models.base import BaseModelError
-from acapy_agent.messaging.models.base_record import BaseRecord
 from acapy_agent.protocols.present_proof.v2_0.messages.pres import V20Pres
 from acapy_agent.protocols.present_proof.v2_0.messages.pres_format import V20PresFormat
 from acapy_agent.protocols.present_proof.v2_0.models.pres_exchange import V20PresExRecord
@@ -35,7 +34,7 @@ def _stored(pres: dict[str, Any]) -> dict[str, Any]:
     return {"connection_id": "c", "thread_id": "t", "state": "presentation-received", "pres": pres}
 
 
-acapys_own_first, installed = speedup_fixtures(stored_records, BaseRecord, "from_storage")
+acapys_own_first, installed = speedup_fixtures(stored_records)
 
 
 @pytest.mark.usefixtures("installed")
